@@ -1,0 +1,483 @@
+package indexer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// Enrichment is what enrichment adds to a document.
+type Enrichment struct {
+	Provinces, Cities, Topics []string
+}
+
+// EnrichFunc derives places and topics from a document's title and text.
+type EnrichFunc func(title, text string) Enrichment
+
+// BuildOptions configure a build.
+type BuildOptions struct {
+	// Sources are folders searched recursively for *.txt pages.
+	Sources []string
+	// IndexDir holds the generations and the CURRENT pointer.
+	IndexDir string
+	// Workers parse, enrich and index in parallel; default runtime.NumCPU().
+	Workers int
+	// BatchSize is the number of documents per bleve batch; default 1000.
+	BatchSize int
+	// Enrich adds places and topics; nil leaves them empty.
+	Enrich EnrichFunc
+	// Progress, when set, is called after each page with running totals.
+	// It is called from worker goroutines and must be safe for that.
+	Progress func(Progress)
+}
+
+func (o *BuildOptions) setDefaults() {
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 1000
+	}
+}
+
+// Progress is a snapshot of a running build.
+type Progress struct {
+	PagesTotal int `json:"pages_total"`
+	PagesDone  int `json:"pages_done"`
+	Docs       int `json:"docs"`
+}
+
+// Skipped names a page that was not indexed and why.
+type Skipped struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+// Summary reports a finished build.
+type Summary struct {
+	Generation     string        `json:"generation"`
+	Pages          int           `json:"pages"`
+	Articles       int           `json:"articles"`
+	DuplicatePages int           `json:"duplicate_pages"`
+	RelatedSlots   int           `json:"related_slots"`
+	RelatedItems   int           `json:"related_items"`
+	Skipped        []Skipped     `json:"skipped"`
+	Warnings       []Skipped     `json:"warnings"`
+	Bytes          int64         `json:"bytes"`
+	Elapsed        time.Duration `json:"elapsed_ns"`
+}
+
+// Docs is the number of documents in the index.
+func (s *Summary) Docs() int { return s.Articles + s.RelatedItems }
+
+// DocsPerSecond is the build throughput.
+func (s *Summary) DocsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Docs()) / s.Elapsed.Seconds()
+}
+
+// Build indexes every page under opts.Sources into a new generation of
+// opts.IndexDir and makes it live. The live generation is untouched until the
+// new one is complete: a failed, cancelled or killed build leaves only a
+// *.building directory that the next build removes.
+func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
+	opts.setDefaults()
+	start := time.Now()
+	if len(opts.Sources) == 0 {
+		return nil, errors.New("build: no source folders")
+	}
+	if err := os.MkdirAll(opts.IndexDir, 0o755); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	lock, err := acquireBuildLock(opts.IndexDir)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer lock.release()
+
+	live := ""
+	if cur, err := CurrentGeneration(opts.IndexDir); err == nil {
+		live = filepath.Base(cur)
+	}
+	// Debris of killed builds goes first, so a full disk is not made fuller.
+	if err := cleanGenerations(opts.IndexDir, live); err != nil {
+		return nil, fmt.Errorf("build: clean old generations: %w", err)
+	}
+
+	files, err := listPages(opts.Sources)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+
+	name := newGenerationName(start)
+	tmpPath := filepath.Join(opts.IndexDir, name+buildingSuffix)
+	idx, err := bleve.New(tmpPath, NewMapping())
+	if err != nil {
+		os.RemoveAll(tmpPath)
+		return nil, fmt.Errorf("build: create index: %w", err)
+	}
+	sum := &Summary{Generation: name}
+	buildErr := fill(ctx, idx, files, opts, sum)
+	if cerr := idx.Close(); buildErr == nil && cerr != nil {
+		buildErr = fmt.Errorf("close index: %w", cerr)
+	}
+	if buildErr == nil {
+		buildErr = writeMeta(tmpPath, sum)
+	}
+	if buildErr != nil {
+		os.RemoveAll(tmpPath)
+		return sum, fmt.Errorf("build: %w", buildErr)
+	}
+	final := filepath.Join(opts.IndexDir, name)
+	if err := os.Rename(tmpPath, final); err != nil {
+		os.RemoveAll(tmpPath)
+		return sum, fmt.Errorf("build: publish generation: %w", err)
+	}
+	if err := syncDir(opts.IndexDir); err != nil {
+		return sum, fmt.Errorf("build: %w", err)
+	}
+	if err := switchCurrent(opts.IndexDir, name); err != nil {
+		os.RemoveAll(final)
+		return sum, fmt.Errorf("build: %w", err)
+	}
+	sum.Elapsed = time.Since(start)
+	// Old generations are an optimisation to remove; failing to is not a failed build.
+	_ = cleanGenerations(opts.IndexDir, name)
+	return sum, nil
+}
+
+// pageFile is a page to index; rel is its path relative to its source
+// folder, used in reports and as the document's source.
+type pageFile struct {
+	path, rel string
+	size      int64
+}
+
+func listPages(sources []string) ([]pageFile, error) {
+	var files []pageFile
+	for _, src := range sources {
+		st, err := os.Stat(src)
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("source %s: not a directory", src)
+		}
+		err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".txt") {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if !info.Mode().IsRegular() {
+				return nil
+			}
+			rel, err := filepath.Rel(src, path)
+			if err != nil {
+				rel = path
+			}
+			files = append(files, pageFile{path: path, rel: filepath.ToSlash(rel), size: info.Size()})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", src, err)
+		}
+	}
+	// Sorted input makes the build, the summary and duplicate resolution
+	// independent of directory order.
+	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })
+	return files, nil
+}
+
+// relatedAcc collects one deduplicated related item across pages.
+type relatedAcc struct {
+	item     RelatedItem
+	articles []string
+	order    int
+}
+
+type buildState struct {
+	opts BuildOptions
+	idx  bleve.Index
+
+	mu       sync.Mutex
+	sum      *Summary
+	articles map[string]bool
+	related  map[string]*relatedAcc
+
+	total      int
+	done, docs atomic.Int64
+}
+
+func fill(ctx context.Context, idx bleve.Index, files []pageFile, opts BuildOptions, sum *Summary) error {
+	st := &buildState{
+		opts:     opts,
+		idx:      idx,
+		total:    len(files),
+		sum:      sum,
+		articles: make(map[string]bool, len(files)),
+		related:  make(map[string]*relatedAcc, len(files)*2),
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batch := idx.NewBatch()
+			for i := range jobs {
+				if err := st.indexPage(files[i], batch); err != nil {
+					cancel(err)
+					return
+				}
+				if batch.Size() >= opts.BatchSize {
+					if err := st.flush(batch); err != nil {
+						cancel(err)
+						return
+					}
+				}
+			}
+			if err := st.flush(batch); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return st.indexRelated(ctx)
+}
+
+func (st *buildState) flush(b *bleve.Batch) error {
+	if b.Size() == 0 {
+		return nil
+	}
+	n := b.Size()
+	if err := st.idx.Batch(b); err != nil {
+		return fmt.Errorf("index batch: %w", err)
+	}
+	b.Reset()
+	st.docs.Add(int64(n))
+	return nil
+}
+
+// indexPage parses one page and adds its article to the batch. Problems with
+// the page are recorded in the summary, never returned: only index errors
+// stop the build.
+func (st *buildState) indexPage(f pageFile, batch *bleve.Batch) error {
+	defer func() {
+		st.done.Add(1)
+		if st.opts.Progress != nil {
+			st.opts.Progress(Progress{PagesTotal: st.total, PagesDone: int(st.done.Load()), Docs: int(st.docs.Load())})
+		}
+	}()
+	page, err := readPage(f)
+	if err != nil {
+		st.mu.Lock()
+		st.sum.Skipped = append(st.sum.Skipped, Skipped{File: f.path, Reason: err.Error()})
+		st.mu.Unlock()
+		return nil
+	}
+	id := ArticleID(page)
+	relIDs := make([]string, 0, len(page.Related))
+	seen := make(map[string]bool, len(page.Related))
+	for _, it := range page.Related {
+		rid := RelatedID(it)
+		if !seen[rid] {
+			seen[rid] = true
+			relIDs = append(relIDs, rid)
+		}
+	}
+
+	st.mu.Lock()
+	st.sum.Pages++
+	st.sum.Bytes += f.size
+	for _, w := range page.Warnings {
+		st.sum.Warnings = append(st.sum.Warnings, Skipped{File: f.path, Reason: w})
+	}
+	if st.articles[id] {
+		st.sum.DuplicatePages++
+		st.mu.Unlock()
+		return nil
+	}
+	st.articles[id] = true
+	st.sum.Articles++
+	st.sum.RelatedSlots += len(page.Related)
+	for _, it := range page.Related {
+		rid := RelatedID(it)
+		acc := st.related[rid]
+		if acc == nil {
+			acc = &relatedAcc{item: it, order: len(st.related)}
+			st.related[rid] = acc
+		} else if it.Date > acc.item.Date {
+			acc.item.Date = it.Date
+		}
+		if len(acc.articles) == 0 || acc.articles[len(acc.articles)-1] != id {
+			acc.articles = append(acc.articles, id)
+		}
+	}
+	st.mu.Unlock()
+
+	body := strings.Join(page.Body, "\n")
+	doc := Document{
+		ID:         id,
+		Type:       TypeArticle,
+		Title:      page.Title,
+		Body:       body,
+		Date:       ArticleDate(page),
+		RelatedIDs: relIDs,
+		Source:     f.rel,
+	}
+	st.enrich(&doc, body)
+	return batch.Index(id, doc)
+}
+
+func readPage(f pageFile) (*Page, error) {
+	if f.size > MaxPageBytes {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, f.size, MaxPageBytes)
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePage(data)
+}
+
+func (st *buildState) enrich(doc *Document, text string) {
+	if len(doc.Date) >= 7 {
+		doc.Month = doc.Date[:7]
+	}
+	if st.opts.Enrich != nil {
+		e := st.opts.Enrich(doc.Title, text)
+		doc.Provinces, doc.Cities, doc.Topics = e.Provinces, e.Cities, e.Topics
+	}
+}
+
+// indexRelated writes the deduplicated related items once every page is
+// read, because an item's article list is only complete then.
+func (st *buildState) indexRelated(ctx context.Context) error {
+	accs := make([]*relatedAcc, 0, len(st.related))
+	for _, a := range st.related {
+		accs = append(accs, a)
+	}
+	sort.Slice(accs, func(i, j int) bool { return accs[i].order < accs[j].order })
+	st.sum.RelatedItems = len(accs)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan *relatedAcc)
+	var wg sync.WaitGroup
+	for w := 0; w < st.opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batch := st.idx.NewBatch()
+			for a := range jobs {
+				doc := Document{
+					ID:         RelatedID(a.item),
+					Type:       TypeRelated,
+					Title:      a.item.Title,
+					Snippet:    a.item.Snippet,
+					Date:       a.item.Date,
+					ArticleIDs: a.articles,
+				}
+				st.enrich(&doc, a.item.Snippet)
+				if err := batch.Index(doc.ID, doc); err != nil {
+					cancel(err)
+					return
+				}
+				if batch.Size() >= st.opts.BatchSize {
+					if err := st.flush(batch); err != nil {
+						cancel(err)
+						return
+					}
+				}
+			}
+			if err := st.flush(batch); err != nil {
+				cancel(err)
+			}
+		}()
+	}
+feed:
+	for _, a := range accs {
+		select {
+		case jobs <- a:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// meta.json records what a generation holds, for operators and /readyz.
+const metaFile = "healthsearch-meta.json"
+
+// GenerationMeta is stored beside each generation's index files.
+type GenerationMeta struct {
+	Generation   string    `json:"generation"`
+	BuiltAt      time.Time `json:"built_at"`
+	Pages        int       `json:"pages"`
+	Articles     int       `json:"articles"`
+	RelatedItems int       `json:"related_items"`
+	Skipped      int       `json:"skipped"`
+}
+
+func writeMeta(dir string, sum *Summary) error {
+	meta := GenerationMeta{
+		Generation:   sum.Generation,
+		BuiltAt:      time.Now().UTC(),
+		Pages:        sum.Pages,
+		Articles:     sum.Articles,
+		RelatedItems: sum.RelatedItems,
+		Skipped:      len(sum.Skipped),
+	}
+	data, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, metaFile), data, 0o644)
+}
+
+// ReadGenerationMeta reads the metadata of the generation at path.
+func ReadGenerationMeta(path string) (GenerationMeta, error) {
+	var m GenerationMeta
+	data, err := os.ReadFile(filepath.Join(path, metaFile))
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal(data, &m)
+}

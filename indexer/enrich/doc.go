@@ -1,0 +1,2 @@
+// Package enrich finds the places and topics of a document.
+package enrich

@@ -1,0 +1,104 @@
+package enrich
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// TestCorpusReport measures the enricher on a generated corpus:
+//
+//	python3 ../../../shared/corpus/make_pages.py --out /tmp/enrich_corpus --force -q
+//	ENRICH_CORPUS=/tmp/enrich_corpus go test -run TestCorpusReport -v .
+//
+// It reports the share of documents without a topic and what places fired
+// (the corpus is medical Q&A, so places are rare and worth eyeballing).
+func TestCorpusReport(t *testing.T) {
+	dir := os.Getenv("ENRICH_CORPUS")
+	if dir == "" {
+		t.Skip("set ENRICH_CORPUS to a folder of generated pages")
+	}
+	e := Default()
+	docs := readPages(t, dir)
+	seen := map[string]bool{}
+	var n, noTopic, withPlace int
+	topicCount := map[string]int{}
+	surfCount := map[string]int{}
+	nTopics := map[int]int{}
+	var placeSamples, noTopicSamples []string
+	for _, d := range docs {
+		k := d.kind + "\x00" + d.title + "\x00" + d.text
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		n++
+		r := e.Enrich(d.title, d.text)
+		nTopics[len(r.Topics)]++
+		if len(r.Topics) == 0 {
+			noTopic++
+			noTopicSamples = append(noTopicSamples, d.kind+" | "+d.title+" | "+trunc(d.text, 80))
+		}
+		for _, tp := range r.Topics {
+			topicCount[tp]++
+		}
+		if len(r.Provinces) > 0 || len(r.Cities) > 0 {
+			withPlace++
+			surfs := e.placeSurfaces(d.title, d.text)
+			for _, s := range surfs {
+				surfCount[s]++
+			}
+			placeSamples = append(placeSamples, fmt.Sprintf("%s %v %v via %v | %s | %s", d.kind, r.Provinces, r.Cities, surfs, d.title, trunc(d.text, 60)))
+		}
+	}
+	t.Logf("documents: %d (deduplicated), no topic: %d (%.2f%%), with a place: %d (%.2f%%)",
+		n, noTopic, 100*float64(noTopic)/float64(n), withPlace, 100*float64(withPlace)/float64(n))
+	t.Logf("topics per document: %v", nTopics)
+	t.Logf("topic counts: %s", topN(topicCount, 80))
+	t.Logf("place surfaces: %s", topN(surfCount, 200))
+	step := max(1, len(placeSamples)/50)
+	for i := 0; i < len(placeSamples); i += step {
+		t.Logf("place: %s", placeSamples[i])
+	}
+	if out := os.Getenv("ENRICH_NOTOPIC_OUT"); out != "" {
+		os.WriteFile(out, []byte(strings.Join(noTopicSamples, "\n")), 0o644)
+	}
+	if out := os.Getenv("ENRICH_PLACES_OUT"); out != "" {
+		os.WriteFile(out, []byte(strings.Join(placeSamples, "\n")), 0o644)
+	}
+}
+
+func trunc(s string, n int) string {
+	r := []rune(strings.ReplaceAll(s, "\n", " "))
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return string(r)
+}
+
+func topN(m map[string]int, n int) string {
+	type kv struct {
+		k string
+		v int
+	}
+	var kvs []kv
+	for k, v := range m {
+		kvs = append(kvs, kv{k, v})
+	}
+	sort.Slice(kvs, func(i, j int) bool {
+		if kvs[i].v != kvs[j].v {
+			return kvs[i].v > kvs[j].v
+		}
+		return kvs[i].k < kvs[j].k
+	})
+	var b strings.Builder
+	for i, x := range kvs {
+		if i == n {
+			break
+		}
+		fmt.Fprintf(&b, "%s=%d ", x.k, x.v)
+	}
+	return b.String()
+}

@@ -1,0 +1,105 @@
+package indexer
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/longbridgeapp/opencc"
+)
+
+var (
+	t2sOnce sync.Once
+	t2sMap  map[rune]rune
+)
+
+// traditionalToSimplified returns a rune-to-rune view of OpenCC's t2s tables.
+// OpenCC converts phrase by phrase and can change a text's length; a
+// one-rune-for-one-rune table keeps every token offset pointing at the
+// original text, which highlighting depends on. Building it costs ~15 ms once.
+func traditionalToSimplified() map[rune]rune {
+	t2sOnce.Do(func() {
+		t2sMap = make(map[rune]rune, 4096)
+		cc, err := opencc.New("t2s")
+		if err != nil {
+			// The tables are embedded in the library; failing here means a
+			// broken build, and folding is an improvement, not a necessity.
+			return
+		}
+		for r := rune(0x3400); r <= 0x9FFF; r++ {
+			out, err := cc.Convert(string(r))
+			if err != nil || utf8.RuneCountInString(out) != 1 {
+				continue
+			}
+			if o, _ := utf8.DecodeRuneInString(out); o != r && o != utf8.RuneError {
+				t2sMap[r] = o
+			}
+		}
+	})
+	return t2sMap
+}
+
+// foldRune maps a rune to the form both the index and queries use:
+// full-width ASCII to half-width, the ideographic space to a space,
+// lower case, traditional to simplified. It never changes the rune count.
+func foldRune(r rune, t2s map[rune]rune) rune {
+	switch {
+	case r < utf8.RuneSelf:
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFEE0
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	case r == 0x3000:
+		return ' '
+	case r >= 0x3400 && r <= 0x9FFF:
+		if s, ok := t2s[r]; ok {
+			return s
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// foldString folds every rune of s (see foldRune).
+func foldString(s string) string {
+	t2s := traditionalToSimplified()
+	changed := false
+	for _, r := range s {
+		if foldRune(r, t2s) != r {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return s
+	}
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		out = append(out, foldRune(r, t2s))
+	}
+	return string(out)
+}
+
+// FoldText is the normalisation applied to text before it is compared with
+// indexed terms outside the analyzer (suggestions, synonyms, dictionaries).
+func FoldText(s string) string { return foldString(s) }
+
+// isHan reports whether r is a CJK ideograph, the script gse segments.
+func isHan(r rune) bool {
+	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) ||
+		(r >= 0x20000 && r <= 0x2FA1F) || (r >= 0xF900 && r <= 0xFAFF)
+}
+
+// isWordRune reports letters and digits other than Han that form Latin-style words.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || ('A' <= r && r <= 'Z')
+	}
+	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsDigit(r)) && !unicode.Is(unicode.Hiragana, r) && !unicode.Is(unicode.Katakana, r)
+}

@@ -1,0 +1,123 @@
+package indexer
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-ego/gse"
+)
+
+//go:embed dict/domain.txt
+var domainDict []byte
+
+// placeWordFreq is high enough that a place name beats its pieces in gse's
+// shortest path but lower than the domain terms, so 崇左扶绥 still splits
+// into two places rather than gluing onto a following word.
+const placeWordFreq = 20000
+
+var (
+	segMu        sync.Mutex
+	segOnce      sync.Once
+	sharedSeg    *gse.Segmenter
+	segErr       error
+	userDictList []string
+)
+
+// AddUserDict registers extra dictionary files (word [freq [pos]] per line) for
+// the shared segmenter. It must run before the segmenter is first used: gse's
+// dictionary is not safe to mutate while other goroutines segment.
+func AddUserDict(paths ...string) error {
+	segMu.Lock()
+	defer segMu.Unlock()
+	if sharedSeg != nil {
+		return fmt.Errorf("user dictionary %v: segmenter already loaded", paths)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("user dictionary: %w", err)
+		}
+	}
+	userDictList = append(userDictList, paths...)
+	return nil
+}
+
+// Segmenter returns the process-wide gse segmenter, loading it on first use.
+// The simplified-Chinese dictionary alone costs ~130 MB and ~2 s, so every
+// analyzer, goroutine and index generation shares this one instance.
+func Segmenter() (*gse.Segmenter, error) {
+	segOnce.Do(func() {
+		segMu.Lock()
+		defer segMu.Unlock()
+		sharedSeg, segErr = loadSegmenter(userDictList)
+	})
+	return sharedSeg, segErr
+}
+
+func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
+	seg := &gse.Segmenter{SkipLog: true}
+	// Only the simplified dictionary: text is folded to simplified before it
+	// is segmented, so the traditional one would cost memory for nothing.
+	if err := seg.LoadDictEmbed("zh_s"); err != nil {
+		return nil, fmt.Errorf("load gse dictionary: %w", err)
+	}
+	if err := addDictWords(seg, "embedded domain dictionary", domainDict); err != nil {
+		return nil, err
+	}
+	for _, w := range placeWords() {
+		if _, _, ok := seg.Find(w); !ok {
+			if err := seg.AddToken(w, placeWordFreq, "ns"); err != nil {
+				return nil, fmt.Errorf("add place %q: %w", w, err)
+			}
+		}
+	}
+	for _, p := range userDicts {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("user dictionary: %w", err)
+		}
+		if err := addDictWords(seg, p, data); err != nil {
+			return nil, err
+		}
+	}
+	return seg, nil
+}
+
+// addDictWords reads "word [freq [pos]]" lines; '#' starts a comment.
+func addDictWords(seg *gse.Segmenter, name string, data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		fields := strings.Fields(text)
+		freq := 30000.0
+		pos := "n"
+		if len(fields) > 1 {
+			f, err := strconv.ParseFloat(fields[1], 64)
+			if err != nil || f <= 0 {
+				return fmt.Errorf("%s:%d: bad frequency %q", name, line, fields[1])
+			}
+			freq = f
+		}
+		if len(fields) > 2 {
+			pos = fields[2]
+		}
+		word := strings.ToLower(foldString(fields[0]))
+		if err := seg.AddToken(word, freq, pos); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}

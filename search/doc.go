@@ -1,0 +1,9 @@
+// Package search answers queries over the index that package indexer builds.
+//
+// It owns the Engine (open the live generation, reload when a new one is
+// published, swap it in without failing a request), request validation,
+// query building (gse analysis, stop words, synonyms, bigram fallback),
+// disjunctive facets, highlighting and suggestions. Its API speaks only its
+// own types: no bleve type leaves this package, so the web layer and the CLI
+// never depend on the index library.
+package search

@@ -1,0 +1,205 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"healthsearch/indexer"
+)
+
+// ErrNotFound is returned for unknown document ids.
+var ErrNotFound = errors.New("not found")
+
+// Options configure an Engine.
+type Options struct {
+	// Vocabulary holds stop words and synonyms; nil uses the embedded one.
+	Vocabulary *Vocabulary
+	// Logger receives reload events; nil discards them.
+	Logger *slog.Logger
+	// OnReload, when set, is called after every reload attempt.
+	OnReload func(generation string, err error)
+}
+
+// Engine answers searches over the live generation of an index directory
+// and follows it when a new generation is published.
+type Engine struct {
+	dir   string
+	opts  Options
+	vocab *Vocabulary
+	an    analysis.Analyzer
+	log   *slog.Logger
+
+	// alias is what searches go through: bleve's IndexAlias holds a read
+	// lock for the length of a search and Swap takes the write lock, so once
+	// Swap returns no search is still using the old index and it can close.
+	alias bleve.IndexAlias
+
+	mu      sync.Mutex // serialises reloads
+	current atomic.Pointer[generation]
+	closed  atomic.Bool
+}
+
+// generation is one open index generation.
+type generation struct {
+	name    string
+	path    string
+	idx     bleve.Index
+	docs    uint64
+	meta    indexer.GenerationMeta
+	suggest *suggester
+}
+
+// Open opens the live generation of dir.
+func Open(dir string, opts Options) (*Engine, error) {
+	e := &Engine{dir: dir, opts: opts, vocab: opts.Vocabulary, log: opts.Logger}
+	if e.vocab == nil {
+		e.vocab = DefaultVocabulary()
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	an, err := bleve.Config.Cache.AnalyzerNamed(indexer.AnalyzerName)
+	if err != nil {
+		return nil, fmt.Errorf("search: analyzer: %w", err)
+	}
+	e.an = an
+	path, err := indexer.CurrentGeneration(dir)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	gen, err := openGeneration(path)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	e.alias = bleve.NewIndexAlias(gen.idx)
+	e.current.Store(gen)
+	return e, nil
+}
+
+func openGeneration(path string) (*generation, error) {
+	idx, err := bleve.OpenUsing(path, map[string]interface{}{"read_only": true})
+	if err != nil {
+		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
+	}
+	n, err := idx.DocCount()
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
+	}
+	meta, _ := indexer.ReadGenerationMeta(path)
+	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta}
+	g.suggest, err = buildSuggester(idx)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("open generation %s: suggestions: %w", filepath.Base(path), err)
+	}
+	return g, nil
+}
+
+// Reload swaps in the live generation if it changed. It reports whether it
+// swapped. A generation that fails to open leaves the current one serving.
+func (e *Engine) Reload() (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed.Load() {
+		return false, errors.New("search: engine closed")
+	}
+	path, err := indexer.CurrentGeneration(e.dir)
+	if err != nil {
+		return false, fmt.Errorf("reload: %w", err)
+	}
+	old := e.current.Load()
+	if old != nil && old.path == path {
+		return false, nil
+	}
+	gen, err := openGeneration(path)
+	if err != nil {
+		e.report(filepath.Base(path), err)
+		return false, fmt.Errorf("reload: %w", err)
+	}
+	if old != nil {
+		e.alias.Swap([]bleve.Index{gen.idx}, []bleve.Index{old.idx})
+	} else {
+		e.alias.Add(gen.idx)
+	}
+	e.current.Store(gen)
+	if old != nil {
+		if err := old.idx.Close(); err != nil {
+			e.log.Warn("close old generation", "generation", old.name, "err", err)
+		}
+	}
+	e.log.Info("index generation swapped in", "generation", gen.name, "docs", gen.docs)
+	e.report(gen.name, nil)
+	return true, nil
+}
+
+func (e *Engine) report(gen string, err error) {
+	if err != nil {
+		e.log.Error("index reload failed", "generation", gen, "err", err)
+	}
+	if e.opts.OnReload != nil {
+		e.opts.OnReload(gen, err)
+	}
+}
+
+// Watch polls the CURRENT pointer every interval and reloads on change until
+// ctx ends. Polling a tiny file is cheap and, unlike inotify, also works on
+// network and container file systems.
+func (e *Engine) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Reload(); err != nil && !errors.Is(err, indexer.ErrNoGeneration) {
+				e.log.Debug("reload", "err", err)
+			}
+		}
+	}
+}
+
+// Close closes the index.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed.Swap(true) {
+		return nil
+	}
+	return e.alias.Close()
+}
+
+// Stats describes the live generation.
+type Stats struct {
+	Generation   string    `json:"generation"`
+	Docs         uint64    `json:"docs"`
+	Articles     int       `json:"articles"`
+	RelatedItems int       `json:"related_items"`
+	BuiltAt      time.Time `json:"built_at"`
+}
+
+// Stats returns facts about the live generation.
+func (e *Engine) Stats() Stats {
+	g := e.current.Load()
+	return Stats{Generation: g.name, Docs: g.docs, Articles: g.meta.Articles, RelatedItems: g.meta.RelatedItems, BuiltAt: g.meta.BuiltAt}
+}
+
+// Ready checks that the index answers a query.
+func (e *Engine) Ready(ctx context.Context) error {
+	if e.closed.Load() {
+		return errors.New("engine closed")
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
+	_, err := e.alias.SearchInContext(ctx, req)
+	return err
+}

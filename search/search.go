@@ -1,0 +1,322 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"healthsearch/indexer"
+)
+
+// Result is one page of search results.
+type Result struct {
+	Query  string  `json:"query"`
+	Total  uint64  `json:"total"`
+	TookMS float64 `json:"took_ms"`
+	Page   int     `json:"page"`
+	Size   int     `json:"size"`
+	// Relaxed is set when no document matched every query word and the
+	// results match only some of them.
+	Relaxed bool   `json:"relaxed,omitempty"`
+	Hits    []Hit  `json:"hits"`
+	Facets  Facets `json:"facets"`
+}
+
+// Hit is one search result.
+type Hit struct {
+	ID          string     `json:"id"`
+	Type        string     `json:"type"`
+	Title       string     `json:"title"`
+	TitleHTML   string     `json:"title_html"`
+	SnippetHTML string     `json:"snippet_html"`
+	URL         string     `json:"url"`
+	Date        string     `json:"date,omitempty"`
+	Provinces   []string   `json:"provinces"`
+	Cities      []string   `json:"cities"`
+	Topics      []string   `json:"topics"`
+	Score       float64    `json:"score"`
+	ArticleIDs  []string   `json:"article_ids,omitempty"`
+	TitleFrags  []Fragment `json:"-"`
+	SnippetFrag []Fragment `json:"-"`
+}
+
+// Facets holds the facet counts of a search.
+type Facets struct {
+	Province []FacetValue `json:"province"`
+	Topic    []FacetValue `json:"topic"`
+	Date     []FacetValue `json:"date"`
+}
+
+// FacetValue is one facet value with the number of results it would give.
+type FacetValue struct {
+	Value    string `json:"value"`
+	Count    int    `json:"count"`
+	Selected bool   `json:"selected"`
+}
+
+const snippetRunes = 120
+
+var hitFields = []string{
+	indexer.FieldType, indexer.FieldTitle, indexer.FieldBody, indexer.FieldSnippet, indexer.FieldDate,
+	indexer.FieldProvinces, indexer.FieldCities, indexer.FieldTopics, indexer.FieldArticleIDs,
+}
+
+// facet describes one facet: its field, its request parameter values and
+// how many values to return.
+type facet struct {
+	name, field string
+	size        int
+}
+
+var facetDefs = []facet{
+	{"province", indexer.FieldProvinces, 40},
+	{"topic", indexer.FieldTopics, 40},
+	{"date", indexer.FieldMonth, 120},
+}
+
+// Search runs a validated request.
+func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	plan := planQuery(req.Query, e.an, e.vocab)
+	res := &Result{Query: req.Query, Page: req.Page, Size: req.Size, Hits: []Hit{}}
+
+	filters := filterQueries(req)
+	steps := []int{0}
+	if !plan.empty() {
+		steps = relaxations(len(plan.groups))
+	}
+	var sr *bleve.SearchResult
+	var text query.Query
+	for i, minShould := range steps {
+		text = query.NewMatchAllQuery()
+		if !plan.empty() {
+			text = textQuery(plan, minShould)
+		}
+		sreq := bleve.NewSearchRequestOptions(combine(text, filters, ""), req.Size, (req.Page-1)*req.Size, false)
+		sreq.Fields = hitFields
+		if plan.empty() || req.Sort == SortDate {
+			sreq.SortBy([]string{"-" + indexer.FieldDate, "-_score", "_id"})
+		}
+		for _, f := range facetDefs {
+			if len(selected(req, f.name)) == 0 {
+				sreq.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+			}
+		}
+		var err error
+		sr, err = e.alias.SearchInContext(ctx, sreq)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if sr.Total > 0 || i == len(steps)-1 {
+			res.Relaxed = i > 0
+			break
+		}
+	}
+	res.Total = sr.Total
+	hl := newHighlighter(plan.needles)
+	for _, h := range sr.Hits {
+		res.Hits = append(res.Hits, toHit(h, hl))
+	}
+	// Disjunctive facets: a facet with a selection counts over the results
+	// without its own filter, so the other values show what switching or
+	// adding would give.
+	for _, f := range facetDefs {
+		sel := selected(req, f.name)
+		if len(sel) == 0 {
+			continue
+		}
+		freq := bleve.NewSearchRequestOptions(combine(text, filters, f.name), 0, 0, false)
+		freq.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+		fr, err := e.alias.SearchInContext(ctx, freq)
+		if err != nil {
+			return nil, fmt.Errorf("search facets: %w", err)
+		}
+		if sr.Facets == nil {
+			sr.Facets = bsearch.FacetResults{}
+		}
+		sr.Facets[f.name] = fr.Facets[f.name]
+	}
+	res.Facets = Facets{
+		Province: facetValues(sr.Facets["province"], req.Provinces, false),
+		Topic:    facetValues(sr.Facets["topic"], req.Topics, false),
+		Date:     facetValues(sr.Facets["date"], nil, true),
+	}
+	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
+
+func selected(req Request, facet string) []string {
+	switch facet {
+	case "province":
+		return req.Provinces
+	case "topic":
+		return req.Topics
+	}
+	return nil
+}
+
+// namedFilter is a filter query and the facet it belongs to, so disjunctive
+// facet counts can leave it out.
+type namedFilter struct {
+	facet string
+	q     query.Query
+}
+
+func filterQueries(req Request) []namedFilter {
+	var out []namedFilter
+	anyOf := func(facet, field string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		qs := make([]query.Query, len(vals))
+		for i, v := range vals {
+			t := query.NewTermQuery(v)
+			t.SetField(field)
+			t.SetBoost(filterBoost)
+			qs[i] = t
+		}
+		out = append(out, namedFilter{facet, query.NewDisjunctionQuery(qs)})
+	}
+	if req.Type != "" {
+		anyOf("type", indexer.FieldType, []string{req.Type})
+	}
+	anyOf("province", indexer.FieldProvinces, req.Provinces)
+	anyOf("city", indexer.FieldCities, req.Cities)
+	anyOf("topic", indexer.FieldTopics, req.Topics)
+	if req.DateFrom != "" || req.DateTo != "" {
+		var from, to time.Time
+		if req.DateFrom != "" {
+			from, _ = time.Parse(time.DateOnly, req.DateFrom)
+		}
+		if req.DateTo != "" {
+			to, _ = time.Parse(time.DateOnly, req.DateTo)
+			// Inclusive of the whole last day.
+			to = to.Add(24*time.Hour - time.Nanosecond)
+		}
+		incl := true
+		d := query.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
+		d.SetField(indexer.FieldDate)
+		d.SetBoost(filterBoost)
+		out = append(out, namedFilter{"date", d})
+	}
+	return out
+}
+
+func combine(text query.Query, filters []namedFilter, without string) query.Query {
+	qs := []query.Query{text}
+	for _, f := range filters {
+		if f.facet != without {
+			qs = append(qs, f.q)
+		}
+	}
+	if len(qs) == 1 {
+		return text
+	}
+	return query.NewConjunctionQuery(qs)
+}
+
+func facetValues(fr *bsearch.FacetResult, sel []string, byValueDesc bool) []FacetValue {
+	out := []FacetValue{}
+	seen := map[string]bool{}
+	if fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			out = append(out, FacetValue{Value: t.Term, Count: t.Count, Selected: containsStr(sel, t.Term)})
+			seen[t.Term] = true
+		}
+	}
+	// A selected value always shows, so the user can unselect it.
+	for _, s := range sel {
+		if !seen[s] {
+			out = append(out, FacetValue{Value: s, Count: 0, Selected: true})
+		}
+	}
+	if byValueDesc {
+		sort.Slice(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+	} else {
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].Count != out[j].Count {
+				return out[i].Count > out[j].Count
+			}
+			return out[i].Value < out[j].Value
+		})
+	}
+	return out
+}
+
+func containsStr(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func toHit(h *bsearch.DocumentMatch, hl *highlighter) Hit {
+	hit := Hit{
+		ID:         h.ID,
+		Type:       fieldString(h.Fields, indexer.FieldType),
+		Title:      fieldString(h.Fields, indexer.FieldTitle),
+		Date:       dateOnly(fieldString(h.Fields, indexer.FieldDate)),
+		Provinces:  fieldStrings(h.Fields, indexer.FieldProvinces),
+		Cities:     fieldStrings(h.Fields, indexer.FieldCities),
+		Topics:     fieldStrings(h.Fields, indexer.FieldTopics),
+		ArticleIDs: fieldStrings(h.Fields, indexer.FieldArticleIDs),
+		Score:      h.Score,
+		URL:        "/articles/" + h.ID,
+	}
+	hit.TitleFrags = hl.whole(hit.Title)
+	text := fieldString(h.Fields, indexer.FieldSnippet)
+	if hit.Type == indexer.TypeArticle {
+		text = strings.ReplaceAll(fieldString(h.Fields, indexer.FieldBody), "\n", " ")
+	}
+	hit.SnippetFrag = hl.excerpt(text, snippetRunes)
+	hit.TitleHTML = FragmentsHTML(hit.TitleFrags)
+	hit.SnippetHTML = FragmentsHTML(hit.SnippetFrag)
+	return hit
+}
+
+func dateOnly(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
+}
+
+func fieldString(fields map[string]interface{}, name string) string {
+	switch v := fields[name].(type) {
+	case string:
+		return v
+	case []interface{}:
+		if len(v) > 0 {
+			s, _ := v[0].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func fieldStrings(fields map[string]interface{}, name string) []string {
+	switch v := fields[name].(type) {
+	case string:
+		return []string{v}
+	case []interface{}:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return []string{}
+}
