@@ -245,5 +245,28 @@ func bigramAnalyzerConstructor(_ map[string]interface{}, cache *registry.Cache) 
 		}
 		filters = append(filters, f)
 	}
-	return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: filters}, nil
+	return &analysis.DefaultAnalyzer{
+		CharFilters:  []analysis.CharFilter{foldCharFilter{t2s: traditionalToSimplified()}},
+		Tokenizer:    tok,
+		TokenFilters: filters,
+	}, nil
+}
+
+// foldCharFilter folds the text before bleve's unicode tokenizer sees it:
+// that tokenizer drops full-width digits (１２３) and returns nothing at all
+// for text with an invalid UTF-8 byte. Bigram fields keep no term vectors,
+// so the offsets this shifts are never used.
+type foldCharFilter struct{ t2s map[rune]rune }
+
+func (f foldCharFilter) Filter(input []byte) []byte {
+	out := make([]byte, 0, len(input))
+	for i := 0; i < len(input); {
+		r, size := utf8.DecodeRune(input[i:])
+		if r == utf8.RuneError && size <= 1 {
+			r = ' '
+		}
+		out = utf8.AppendRune(out, foldRune(r, f.t2s))
+		i += size
+	}
+	return out
 }

@@ -36,7 +36,8 @@ type BuildOptions struct {
 	Workers int
 	// BatchSize is the number of documents per bleve batch; default 1000.
 	BatchSize int
-	// Enrich adds places and topics; nil leaves them empty.
+	// Enrich adds places and topics; nil uses the embedded gazetteer and
+	// topic taxonomy.
 	Enrich EnrichFunc
 	// Progress, when set, is called after each page with running totals.
 	// It is called from worker goroutines and must be safe for that.
@@ -49,6 +50,9 @@ func (o *BuildOptions) setDefaults() {
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 1000
+	}
+	if o.Enrich == nil {
+		o.Enrich = defaultEnrich
 	}
 }
 
@@ -208,11 +212,31 @@ func listPages(sources []string) ([]pageFile, error) {
 	return files, nil
 }
 
-// relatedAcc collects one deduplicated related item across pages.
+// relatedAcc collects one deduplicated related item across pages. Pages are
+// read in parallel, so everything order-dependent is keyed by the page's
+// index in the sorted file list: the item's text comes from the first page
+// that has it and its articles are listed in page order, whatever order the
+// workers finish in, so two builds of the same pages store the same documents.
 type relatedAcc struct {
 	item     RelatedItem
-	articles []string
-	order    int
+	articles []pageArticle
+	order    int // index of the first page with the item
+}
+
+// pageArticle is an article id with the index of its page.
+type pageArticle struct {
+	page int
+	id   string
+}
+
+// articleIDs returns the ids in page order.
+func (a *relatedAcc) articleIDs() []string {
+	sort.Slice(a.articles, func(i, j int) bool { return a.articles[i].page < a.articles[j].page })
+	ids := make([]string, len(a.articles))
+	for i, pa := range a.articles {
+		ids[i] = pa.id
+	}
+	return ids
 }
 
 type buildState struct {
@@ -248,7 +272,7 @@ func fill(ctx context.Context, idx bleve.Index, files []pageFile, opts BuildOpti
 			defer wg.Done()
 			batch := idx.NewBatch()
 			for i := range jobs {
-				if err := st.indexPage(files[i], batch); err != nil {
+				if err := st.indexPage(i, files[i], batch); err != nil {
 					cancel(err)
 					return
 				}
@@ -296,7 +320,7 @@ func (st *buildState) flush(b *bleve.Batch) error {
 // indexPage parses one page and adds its article to the batch. Problems with
 // the page are recorded in the summary, never returned: only index errors
 // stop the build.
-func (st *buildState) indexPage(f pageFile, batch *bleve.Batch) error {
+func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) error {
 	defer func() {
 		st.done.Add(1)
 		if st.opts.Progress != nil {
@@ -338,14 +362,20 @@ func (st *buildState) indexPage(f pageFile, batch *bleve.Batch) error {
 	for _, it := range page.Related {
 		rid := RelatedID(it)
 		acc := st.related[rid]
-		if acc == nil {
-			acc = &relatedAcc{item: it, order: len(st.related)}
+		switch {
+		case acc == nil:
+			acc = &relatedAcc{item: it, order: pageIdx}
 			st.related[rid] = acc
-		} else if it.Date > acc.item.Date {
+		case pageIdx < acc.order:
+			// An earlier page: its copy of the text wins, the newest date stays.
+			date := max(acc.item.Date, it.Date)
+			acc.item, acc.order = it, pageIdx
+			acc.item.Date = date
+		case it.Date > acc.item.Date:
 			acc.item.Date = it.Date
 		}
-		if len(acc.articles) == 0 || acc.articles[len(acc.articles)-1] != id {
-			acc.articles = append(acc.articles, id)
+		if n := len(acc.articles); n == 0 || acc.articles[n-1].id != id {
+			acc.articles = append(acc.articles, pageArticle{page: pageIdx, id: id})
 		}
 	}
 	st.mu.Unlock()
@@ -392,7 +422,12 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 	for _, a := range st.related {
 		accs = append(accs, a)
 	}
-	sort.Slice(accs, func(i, j int) bool { return accs[i].order < accs[j].order })
+	sort.Slice(accs, func(i, j int) bool {
+		if accs[i].order != accs[j].order {
+			return accs[i].order < accs[j].order
+		}
+		return RelatedID(accs[i].item) < RelatedID(accs[j].item)
+	})
 	st.sum.RelatedItems = len(accs)
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -411,7 +446,7 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 					Title:      a.item.Title,
 					Snippet:    a.item.Snippet,
 					Date:       a.item.Date,
-					ArticleIDs: a.articles,
+					ArticleIDs: a.articleIDs(),
 				}
 				st.enrich(&doc, a.item.Snippet)
 				if err := batch.Index(doc.ID, doc); err != nil {

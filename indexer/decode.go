@@ -46,6 +46,7 @@ func CheckPageSize(size int64) error {
 // the runes means the file is not text at all.
 const (
 	binaryBadPercent = 5
+	binaryMinBad     = 2
 	// utf8MinValidShare is how much of the non-ASCII bytes must form valid
 	// UTF-8 sequences for invalid UTF-8 to count as "UTF-8 with damage"
 	// rather than another encoding. GBK text forms valid two-byte UTF-8
@@ -53,6 +54,13 @@ const (
 	// its bytes, so 80% separates the two cleanly.
 	utf8MinValidShare = 80
 )
+
+// tooManyBad reports whether bad characters out of total make the data
+// binary. A couple are tolerated whatever the share, so a short page with
+// one stray escape character is repaired rather than rejected.
+func tooManyBad(bad, total int) bool {
+	return bad > binaryMinBad && bad*100 > total*binaryBadPercent
+}
 
 var (
 	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
@@ -113,7 +121,14 @@ func decodeUTF16(data []byte) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: bad UTF-16: %v", ErrBinary, err)
 	}
-	return string(out), nil
+	// Two bytes FF FE can start a binary file too; its "UTF-16" is full of
+	// unpaired surrogates, which the decoder turns into U+FFFD.
+	text := string(out)
+	bad := strings.Count(text, "\uFFFD")
+	if runes := utf8.RuneCountInString(text); tooManyBad(bad, runes) {
+		return "", fmt.Errorf("%w: not UTF-16 (%d of %d characters undecodable)", ErrBinary, bad, runes)
+	}
+	return text, nil
 }
 
 // decodeBytes decodes UTF-8 or, failing that, GB18030. It returns a warning
@@ -139,7 +154,7 @@ func decodeBytes(data []byte) (text, warning string, err error) {
 	// file with many of them was never GB18030 text.
 	bad := strings.Count(text, "\uFFFD")
 	runes := utf8.RuneCountInString(text)
-	if bad*100 > runes*binaryBadPercent {
+	if tooManyBad(bad, runes) {
 		return "", "", fmt.Errorf("%w: neither UTF-8 nor GB18030 (%d of %d characters undecodable)", ErrBinary, bad, runes)
 	}
 	warning = "decoded from GB18030"
@@ -175,36 +190,77 @@ func utf8Stats(data []byte) (validMB, invalid int) {
 // Too many control characters, or a NUL that only appeared after decoding
 // (UTF-16), mean the data is binary.
 func normalizeText(s string) (string, int, error) {
+	start := firstToNormalize(s)
+	if start == len(s) {
+		return s, 0, nil
+	}
 	var b strings.Builder
 	b.Grow(len(s))
-	removed, runes := 0, 0
-	for i := 0; i < len(s); {
+	b.WriteString(s[:start])
+	removed := 0
+	for i := start; i < len(s); {
+		// Copy the run of ordinary text up to the next special character
+		// in one go; page text is almost all ordinary.
+		if j := i + firstToNormalize(s[i:]); j > i {
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
-		runes++
 		switch {
 		case r == '\r':
 			if i < len(s) && s[i] == '\n' {
 				i++
 			}
 			b.WriteByte('\n')
-		case r == '\n' || r == '\u2028' || r == '\u2029' || r == '\u0085':
+		case r == '\u2028' || r == '\u2029' || r == '\u0085':
 			b.WriteByte('\n')
-		case r == '\t' || r == '\v' || r == '\f':
-			// Whitespace to the parser; keeping them as one tab lets
-			// CleanSpaces collapse them like any other space.
+		case r == '\v' || r == '\f':
+			// Whitespace to the parser; as tabs CleanSpaces collapses
+			// them like any other space.
 			b.WriteByte('\t')
 		case r == 0:
 			return "", 0, fmt.Errorf("%w: NUL character", ErrBinary)
 		case r == '\uFEFF':
-		case r < 0x20 || (r >= 0x7F && r <= 0x9F):
+		default: // C0 and C1 controls, DEL
 			removed++
-		default:
-			b.WriteRune(r)
 		}
 	}
-	if removed > 0 && removed*100 > runes*binaryBadPercent {
-		return "", 0, fmt.Errorf("%w: %d of %d characters are control characters", ErrBinary, removed, runes)
+	if removed > 0 {
+		if runes := utf8.RuneCountInString(s); tooManyBad(removed, runes) {
+			return "", 0, fmt.Errorf("%w: %d of %d characters are control characters", ErrBinary, removed, runes)
+		}
 	}
 	return b.String(), removed, nil
+}
+
+// firstToNormalize returns the byte offset of the first character
+// normalizeText changes, or len(s). It works on bytes: every such character
+// starts with a byte below 0x20, 0x7F, or the lead bytes C2 (U+0080-U+009F),
+// E2 80 (U+2028, U+2029) or EF BB (U+FEFF).
+func firstToNormalize(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			if c != '\n' && c != '\t' {
+				return i
+			}
+		case c == 0x7F:
+			return i
+		case c == 0xC2:
+			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
+				return i
+			}
+		case c == 0xE2:
+			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				return i
+			}
+		case c == 0xEF:
+			if i+2 < len(s) && s[i+1] == 0xBB && s[i+2] == 0xBF {
+				return i
+			}
+		}
+	}
+	return len(s)
 }

@@ -134,14 +134,8 @@ type buildLock struct{ path string }
 func acquireBuildLock(indexDir string) (*buildLock, error) {
 	path := filepath.Join(indexDir, lockFile)
 	for attempt := 0; attempt < 3; attempt++ {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		err := createLockFile(path)
 		if err == nil {
-			_, werr := fmt.Fprintf(f, "%d\n", os.Getpid())
-			cerr := f.Close()
-			if werr != nil || cerr != nil {
-				os.Remove(path)
-				return nil, fmt.Errorf("write build lock: %w", errors.Join(werr, cerr))
-			}
 			return &buildLock{path: path}, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
@@ -161,6 +155,39 @@ func acquireBuildLock(indexDir string) (*buildLock, error) {
 		}
 	}
 	return nil, fmt.Errorf("build lock %s: could not acquire", path)
+}
+
+// createLockFile creates path holding our pid, failing with os.ErrExist when
+// it exists. The pid is written to a temporary file that is then hard-linked
+// into place, so another build never sees the lock empty (which it would
+// take for stale and remove) between its creation and the write.
+func createLockFile(path string) error {
+	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	tmp, err := os.CreateTemp(filepath.Dir(path), lockFile+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(pid)
+	if err := errors.Join(werr, tmp.Close()); err != nil {
+		return fmt.Errorf("write build lock: %w", err)
+	}
+	err = os.Link(tmp.Name(), path)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return err
+	}
+	// No hard links on this file system: create in place, which leaves the
+	// short window open.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr = f.Write(pid)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write build lock: %w", err)
+	}
+	return nil
 }
 
 // ErrBuildRunning means another build holds the index directory.

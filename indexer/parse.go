@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -43,21 +42,23 @@ const (
 type pageLineKind uint8
 
 const (
-	lineBlank pageLineKind = iota
-	lineText
-	linePreamble // 本信息整理自互联网公开渠道… boilerplate
-	lineTip      // starts with 提示: — the disclaimer, or body text that looks like it
-	lineSearch   // 大家都在搜
-	lineFooter   // 首页 顶部
-	lineRelated  // 相关推荐
-	lineDate     // 健康新闻 YYYY-MM-DD (or a bare date)
+	lineText     pageLineKind = iota // article text (or a title, item title, snippet)
+	linePreamble                     // 本信息整理自互联网公开渠道… boilerplate
+	lineTip                          // starts with 提示: — the disclaimer, or body text that looks like it
+	lineSearch                       // 大家都在搜
+	lineFooter                       // 首页 顶部
+	lineRelated                      // 相关推荐
+	lineDate                         // 健康新闻 YYYY-MM-DD (or a bare date)
 )
 
+// pageLine is one non-blank line. Blank lines are not stored, only noted on
+// the line after them: a page of 8 MB of newlines would otherwise cost
+// hundreds of megabytes of line records.
 type pageLine struct {
-	num  int // 1-based line number in the decoded text
-	text string
-	kind pageLineKind
-	date string // for lineDate: the text after the category, untrimmed of oddities
+	text       string // trimmed
+	num        int32  // 1-based line number in the decoded text
+	kind       pageLineKind
+	afterBlank bool // a blank line (or the start of the text) comes right before
 }
 
 // ParsePage parses one article page (see the package's page format: title,
@@ -74,30 +75,22 @@ func ParsePage(data []byte) (*Page, error) {
 		return nil, err
 	}
 	lines := splitPageLines(text)
-
-	ti := -1
-	for i, l := range lines {
-		if l.kind != lineBlank {
-			ti = i
-			break
-		}
-	}
-	if ti < 0 {
+	if len(lines) == 0 {
 		return nil, fmt.Errorf("%w: %d bytes of whitespace", ErrEmpty, len(data))
 	}
-	if lines[ti].kind != lineText {
+	if lines[0].kind != lineText {
 		return nil, fmt.Errorf("%w: line %d is %q, page furniture rather than a title",
-			ErrNoTitle, lines[ti].num, shorten(lines[ti].text, 40))
+			ErrNoTitle, lines[0].num, shorten(lines[0].text, 40))
 	}
 
 	p := &Page{
-		Title:    CleanSpaces(lines[ti].text),
+		Title:    CleanSpaces(lines[0].text),
 		Body:     []string{},
 		Related:  []RelatedItem{},
 		Warnings: warnings,
 	}
 
-	rest := lines[ti+1:]
+	rest := lines[1:]
 	bodyEnd, tip, header := findSections(rest)
 	for _, l := range rest[:bodyEnd] {
 		switch l.kind {
@@ -182,7 +175,7 @@ func isDisclaimer(rest []pageLine, i int) bool {
 	}
 	for _, l := range rest[i+1:] {
 		switch l.kind {
-		case lineBlank, lineSearch, lineFooter:
+		case lineSearch, lineFooter:
 			continue
 		case lineRelated:
 			return true
@@ -201,60 +194,59 @@ func isDisclaimer(rest []pageLine, i int) bool {
 func parseRelated(lines []pageLine, items []RelatedItem, warnings []string) ([]RelatedItem, []string) {
 	var block []pageLine
 	paras := 0
-	afterBlank := true
 	flush := func(date *pageLine) {
-		defer func() { block, paras, afterBlank = block[:0], 0, true }()
+		defer func() { block, paras = block[:0], 0 }()
 		if len(block) == 0 {
 			if date != nil {
 				warnings = append(warnings, fmt.Sprintf("line %d: date line without a related item, ignored", date.num))
 			}
 			return
 		}
-		texts := make([]string, len(block)-1)
-		for i, l := range block[1:] {
-			texts[i] = l.text
-		}
-		it := RelatedItem{
-			Title:   CleanSpaces(block[0].text),
-			Snippet: CleanSpaces(strings.Join(texts, " ")),
-		}
-		where := fmt.Sprintf("line %d: related item %q", block[0].num, shorten(it.Title, 30))
-		switch {
-		case date == nil:
-			warnings = append(warnings, where+" has no date line (truncated page?)")
-		case date.date == "":
-			warnings = append(warnings, where+": date line has no date")
+		it := RelatedItem{Title: CleanSpaces(block[0].text)}
+		switch len(block) {
+		case 1:
+		case 2:
+			it.Snippet = CleanSpaces(block[1].text)
 		default:
-			if d, ok := normalizeDate(date.date); ok {
-				it.Date = d
-			} else {
-				warnings = append(warnings, fmt.Sprintf("%s: bad date %q", where, date.date))
+			texts := make([]string, len(block)-1)
+			for i, l := range block[1:] {
+				texts[i] = l.text
 			}
+			it.Snippet = CleanSpaces(strings.Join(texts, " "))
+		}
+		where := func() string {
+			return fmt.Sprintf("line %d: related item %q", block[0].num, shorten(it.Title, 30))
+		}
+		if date == nil {
+			warnings = append(warnings, where()+" has no date line (truncated page?)")
+		} else if value := dateLineValue(date.text); value == "" {
+			warnings = append(warnings, where()+": date line has no date")
+		} else if d, ok := normalizeDate(value); ok {
+			it.Date = d
+		} else {
+			warnings = append(warnings, fmt.Sprintf("%s: bad date %q", where(), value))
 		}
 		if it.Snippet == "" && date != nil {
-			warnings = append(warnings, where+" has no snippet")
+			warnings = append(warnings, where()+" has no snippet")
 		}
 		if paras >= 4 {
 			// title, snippet, title, snippet: probably two items whose
 			// date line between them was lost.
-			warnings = append(warnings, fmt.Sprintf("%s spans %d paragraphs (missing date line?)", where, paras))
+			warnings = append(warnings, fmt.Sprintf("%s spans %d paragraphs (missing date line?)", where(), paras))
 		}
 		items = append(items, it)
 	}
 	for i := range lines {
 		l := &lines[i]
 		switch l.kind {
-		case lineBlank:
-			afterBlank = true
 		case lineSearch, lineFooter, lineRelated:
 			// Boilerplate wherever it appears; a repeated header is too.
 		case lineDate:
 			flush(l)
 		default:
-			if afterBlank {
+			if l.afterBlank || len(block) == 0 {
 				paras++
 			}
-			afterBlank = false
 			block = append(block, *l)
 		}
 	}
@@ -276,7 +268,7 @@ func countText(lines []pageLine) int {
 	n := 0
 	for _, l := range lines {
 		switch l.kind {
-		case lineBlank, lineSearch, lineFooter, linePreamble:
+		case lineSearch, lineFooter, linePreamble:
 		default:
 			n++
 		}
@@ -285,28 +277,60 @@ func countText(lines []pageLine) int {
 }
 
 func splitPageLines(text string) []pageLine {
-	raw := strings.Split(text, "\n")
-	lines := make([]pageLine, len(raw))
-	for i, s := range raw {
+	// No capacity from the newline count: for a file of blank lines that
+	// would reserve exactly the memory the skipping avoids.
+	lines := make([]pageLine, 0, 64)
+	num := int32(0)
+	afterBlank := true
+	for s := range strings.Lines(text) {
+		num++
 		t := strings.TrimFunc(s, isTrimmable)
-		l := pageLine{num: i + 1, text: t, kind: classifyLine(t)}
-		if l.kind == lineDate {
-			l.date = dateLineValue(t)
+		if t == "" {
+			afterBlank = true
+			continue
 		}
-		lines[i] = l
+		lines = append(lines, pageLine{text: t, num: num, kind: classifyLine(t), afterBlank: afterBlank})
+		afterBlank = false
 	}
 	return lines
 }
 
-func isTrimmable(r rune) bool { return unicode.IsSpace(r) || isZeroWidth(r) }
+// isTrimmable reports white space (unicode.IsSpace) and the zero-width
+// characters, which the parser treats alike.
+func isTrimmable(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || ('\t' <= r && r <= '\r')
+	}
+	// Most runes of a Chinese page are above U+3000; test that first.
+	if r > 0x3000 {
+		return r == '\uFEFF'
+	}
+	return unicode.IsSpace(r) || isZeroWidth(r)
+}
+
+// indexTrimmable is strings.IndexFunc(s, isTrimmable) for valid UTF-8,
+// scanning bytes: every trimmable rune is ASCII or starts with one of the
+// lead bytes C2, E1, E2, E3 or EF, so the bytes of other characters are
+// skipped without decoding them.
+func indexTrimmable(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			return i
+		case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF:
+			if r, _ := utf8.DecodeRuneInString(s[i:]); isTrimmable(r) {
+				return i
+			}
+		}
+	}
+	return -1
+}
 
 func classifyLine(t string) pageLineKind {
 	switch {
-	case t == "":
-		return lineBlank
 	case strings.HasPrefix(t, markPreamble):
 		return linePreamble
-	case strings.HasPrefix(t, "提示:"), strings.HasPrefix(t, "提示："):
+	case isTipLine(t):
 		return lineTip
 	}
 	// Short lines only: the markers are whole lines, and this keeps the
@@ -327,8 +351,19 @@ func classifyLine(t string) pageLineKind {
 	return lineText
 }
 
+// isTipLine reports a line starting with 提示: — half- or full-width colon,
+// possibly after a stray highlighting space.
+func isTipLine(t string) bool {
+	rest, ok := strings.CutPrefix(t, "提示")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeftFunc(rest, isTrimmable)
+	return strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：")
+}
+
 func stripSpaces(s string) string {
-	if strings.IndexFunc(s, isTrimmable) < 0 {
+	if indexTrimmable(s) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -352,10 +387,14 @@ func isDateLine(t string) bool {
 		if rest == "" {
 			return true
 		}
-		r, _ := utf8.DecodeRuneInString(rest)
-		return (r >= '0' && r <= '9') || (r >= '０' && r <= '９')
+		return startsWithDigit(rest)
 	}
-	return bareDateRe.MatchString(narrowDigits(t))
+	return startsWithDigit(t) && bareDateRe.MatchString(narrowDigits(t))
+}
+
+func startsWithDigit(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return (r >= '0' && r <= '9') || (r >= '０' && r <= '９')
 }
 
 func dateLineValue(t string) string {
@@ -370,14 +409,17 @@ var relatedDateRe = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.�
 
 // normalizeDate returns s as YYYY-MM-DD when it is a real calendar date.
 func normalizeDate(s string) (string, bool) {
-	m := relatedDateRe.FindStringSubmatch(narrowDigits(s))
-	if m == nil {
-		return "", false
+	var y, mo, d int
+	if isISODateShape(s) {
+		// The site's own spelling, on every item: skip the regexp.
+		y, mo, d = atoiDigits(s[0:4]), atoiDigits(s[5:7]), atoiDigits(s[8:10])
+	} else {
+		m := relatedDateRe.FindStringSubmatch(narrowDigits(s))
+		if m == nil {
+			return "", false
+		}
+		y, mo, d = atoiDigits(m[1]), atoiDigits(m[2]), atoiDigits(m[3])
 	}
-	// The regexp admits only digits, so Atoi cannot fail.
-	y, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
-	d, _ := strconv.Atoi(m[3])
 	// time.Date normalises 2025-13-45 into 2026-02-14; a round trip that
 	// changes the fields means the date does not exist.
 	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
@@ -385,6 +427,28 @@ func normalizeDate(s string) (string, bool) {
 		return "", false
 	}
 	return t.Format(time.DateOnly), true
+}
+
+// isISODateShape reports whether s looks like DDDD-DD-DD.
+func isISODateShape(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i != 4 && i != 7 && (s[i] < '0' || s[i] > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// atoiDigits converts a short string of ASCII digits (already checked).
+func atoiDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
 
 // narrowDigits maps full-width digits and date separators to ASCII so a page
@@ -437,27 +501,42 @@ func cleanParagraph(s string) string {
 // opening bracket ("lamblia )" → "lamblia)"), where no typography wants one.
 // Zero-width spaces are removed; leading and trailing space is trimmed.
 func CleanSpaces(s string) string {
-	if !strings.ContainsFunc(s, isTrimmable) && utf8.ValidString(s) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	next := indexTrimmable(s)
+	if next < 0 {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	prev := rune(-1)
 	pending := false
-	for _, r := range s {
-		switch {
-		case isZeroWidth(r):
+	for i := 0; i < len(s); {
+		// Copy the run of ordinary characters up to the next space in one
+		// go; only the characters around a space matter.
+		if next < 0 {
+			next = len(s)
+		}
+		if next > i {
+			first, _ := utf8.DecodeRuneInString(s[i:])
+			if pending && prev >= 0 && keepSpaceBetween(prev, first) {
+				b.WriteByte(' ')
+			}
+			pending = false
+			b.WriteString(s[i:next])
+			prev, _ = utf8.DecodeLastRuneInString(s[i:next])
+			i = next
 			continue
-		case unicode.IsSpace(r):
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		if !isZeroWidth(r) {
 			pending = true
-			continue
 		}
-		if pending && prev >= 0 && keepSpaceBetween(prev, r) {
-			b.WriteByte(' ')
+		if next = indexTrimmable(s[i:]); next >= 0 {
+			next += i
 		}
-		pending = false
-		b.WriteRune(r)
-		prev = r
 	}
 	return b.String()
 }

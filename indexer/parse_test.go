@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 )
 
-const seedDir = "../seeds"
+const parseSeedDir = "../seeds"
 
 // The flag is registered in init, after every package-level variable, and
 // only if nobody registered it yet: other test files of this package may
@@ -28,24 +28,24 @@ func init() {
 	}
 }
 
-func updateGoldens() bool {
+func updatePageGoldens() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
 }
 
-func seedFiles(t testing.TB) []string {
+func parseSeedFiles(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(seedDir, "*.txt"))
+	files, err := filepath.Glob(filepath.Join(parseSeedDir, "*.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatalf("no seed pages in %s", seedDir)
+		t.Fatalf("no seed pages in %s", parseSeedDir)
 	}
 	return files
 }
 
-func readFile(t testing.TB, path string) []byte {
+func parseReadFile(t testing.TB, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -54,7 +54,7 @@ func readFile(t testing.TB, path string) []byte {
 	return data
 }
 
-func mustParse(t testing.TB, data []byte) *Page {
+func mustParsePage(t testing.TB, data []byte) *Page {
 	t.Helper()
 	p, err := ParsePage(data)
 	if err != nil {
@@ -63,12 +63,12 @@ func mustParse(t testing.TB, data []byte) *Page {
 	return p
 }
 
-func parseFile(t testing.TB, path string) *Page {
+func parsePageFile(t testing.TB, path string) *Page {
 	t.Helper()
-	return mustParse(t, readFile(t, path))
+	return mustParsePage(t, parseReadFile(t, path))
 }
 
-func marshalPage(t testing.TB, p *Page) []byte {
+func marshalPageJSON(t testing.TB, p *Page) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -84,12 +84,12 @@ func marshalPage(t testing.TB, p *Page) []byte {
 // TestGolden compares each seed page's parse with its checked-in JSON.
 // Regenerate with: go test ./indexer -run TestGolden -update
 func TestGolden(t *testing.T) {
-	for _, path := range seedFiles(t) {
+	for _, path := range parseSeedFiles(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
 		t.Run(name, func(t *testing.T) {
-			got := marshalPage(t, parseFile(t, path))
+			got := marshalPageJSON(t, parsePageFile(t, path))
 			golden := filepath.Join("testdata", "golden", name+".json")
-			if updateGoldens() {
+			if updatePageGoldens() {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -104,13 +104,13 @@ func TestGolden(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("parse of %s differs from %s (run with -update after checking the diff):\n%s",
-					path, golden, firstDiff(string(want), string(got)))
+					path, golden, parseFirstDiff(string(want), string(got)))
 			}
 		})
 	}
 }
 
-func firstDiff(want, got string) string {
+func parseFirstDiff(want, got string) string {
 	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < len(wl) || i < len(gl); i++ {
 		var w, g string
@@ -140,9 +140,9 @@ func TestGoldenSeedStructure(t *testing.T) {
 	}
 	type key struct{ title, snippet string }
 	distinct := map[key]bool{}
-	for _, path := range seedFiles(t) {
+	for _, path := range parseSeedFiles(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
-		p := parseFile(t, path)
+		p := parsePageFile(t, path)
 		if w, ok := want[name]; ok {
 			if p.Title != w.title {
 				t.Errorf("%s: title %q, want %q", name, p.Title, w.title)
@@ -183,7 +183,7 @@ func TestGoldenSeedStructure(t *testing.T) {
 }
 
 func TestParseSeedDetails(t *testing.T) {
-	p := parseFile(t, filepath.Join(seedDir, "000_59d2d8c4907ebe6a.txt"))
+	p := parsePageFile(t, filepath.Join(parseSeedDir, "000_59d2d8c4907ebe6a.txt"))
 	for _, want := range []string{
 		"1. 异地就医备案",
 		"• 参保人去世:合法继承人可凭死亡证明提取个人账户余额。",
@@ -205,7 +205,7 @@ func TestParseSeedDetails(t *testing.T) {
 		}
 	}
 
-	p = parseFile(t, filepath.Join(seedDir, "003_5be1e273cde0f948.txt"))
+	p = parsePageFile(t, filepath.Join(parseSeedDir, "003_5be1e273cde0f948.txt"))
 	last := p.Related[len(p.Related)-1]
 	if last.Title != "异地医保需要每年备案吗" || !strings.HasPrefix(last.Snippet, "1年或长期有效异地医保是否需要每年备案,取决于备案类型和参保地政策。") {
 		t.Errorf("last related item of seed 003 = %+v", last)
@@ -235,7 +235,7 @@ func TestParseMalformed(t *testing.T) {
 			if len(p.Related) != 17 {
 				t.Errorf("%d related items, want 17", len(p.Related))
 			}
-			wantWarning(t, p, "has no date line (truncated page?)")
+			wantPageWarning(t, p, "has no date line (truncated page?)")
 		}},
 		"bad_date.txt": {check: func(t *testing.T, p *Page) {
 			if len(p.Related) != 20 {
@@ -247,7 +247,7 @@ func TestParseMalformed(t *testing.T) {
 			if p.Related[0].Date != "2025-05-13" || p.Related[2].Date != "2025-05-13" {
 				t.Errorf("neighbours lost their dates: %+v %+v", p.Related[0], p.Related[2])
 			}
-			wantWarning(t, p, `bad date "2025-13-45"`)
+			wantPageWarning(t, p, `bad date "2025-13-45"`)
 			if got := ArticleDate(p); got != "2025-05-13" {
 				t.Errorf("ArticleDate = %q", got)
 			}
@@ -261,16 +261,16 @@ func TestParseMalformed(t *testing.T) {
 			}
 		}},
 		"no_tip.txt": {check: func(t *testing.T, p *Page) {
-			want := mustParse(t, readFile(t, filepath.Join(seedDir, "002_d00fd4a403dc06c7.txt")))
+			want := mustParsePage(t, parseReadFile(t, filepath.Join(parseSeedDir, "002_d00fd4a403dc06c7.txt")))
 			if !reflect.DeepEqual(p, want) {
-				t.Errorf("page without 提示 line differs from the original:\n%s", firstDiff(string(marshalPage(t, want)), string(marshalPage(t, p))))
+				t.Errorf("page without 提示 line differs from the original:\n%s", parseFirstDiff(string(marshalPageJSON(t, want)), string(marshalPageJSON(t, p))))
 			}
 		}},
 		"gb18030_000.txt": {check: func(t *testing.T, p *Page) {
-			sameAsSeed(t, p, "000_59d2d8c4907ebe6a.txt", "decoded from GB18030")
+			samePageAsSeed(t, p, "000_59d2d8c4907ebe6a.txt", "decoded from GB18030")
 		}},
 		"bom_crlf_003.txt": {check: func(t *testing.T, p *Page) {
-			sameAsSeed(t, p, "003_5be1e273cde0f948.txt")
+			samePageAsSeed(t, p, "003_5be1e273cde0f948.txt")
 		}},
 		"script_tags.txt": {check: func(t *testing.T, p *Page) {
 			// Escaping is the renderer's job; the parser keeps the text.
@@ -298,9 +298,9 @@ func TestParseMalformed(t *testing.T) {
 			if len(p.Body) != 1 || p.Title != "异地就医备案怎么办理" {
 				t.Errorf("title %q body %q", p.Title, p.Body)
 			}
-			wantWarning(t, p, "has no snippet")
-			wantWarning(t, p, "date line without a related item")
-			wantWarning(t, p, "has no date line")
+			wantPageWarning(t, p, "has no snippet")
+			wantPageWarning(t, p, "date line without a related item")
+			wantPageWarning(t, p, "has no date line")
 			if len(p.Warnings) != 3 {
 				t.Errorf("warnings %q, want 3", p.Warnings)
 			}
@@ -327,7 +327,7 @@ func TestParseMalformed(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			p, err := ParsePage(readFile(t, filepath.Join("testdata", "malformed", name)))
+			p, err := ParsePage(parseReadFile(t, filepath.Join("testdata", "malformed", name)))
 			if c.err != nil {
 				if !errors.Is(err, c.err) {
 					t.Fatalf("err = %v, want %v", err, c.err)
@@ -343,7 +343,7 @@ func TestParseMalformed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkInvariants(t, p)
+			checkPageInvariants(t, p)
 			c.check(t, p)
 		})
 	}
@@ -354,7 +354,7 @@ func TestParseMalformed(t *testing.T) {
 	}
 }
 
-func wantWarning(t *testing.T, p *Page, substr string) {
+func wantPageWarning(t *testing.T, p *Page, substr string) {
 	t.Helper()
 	for _, w := range p.Warnings {
 		if strings.Contains(w, substr) {
@@ -364,23 +364,23 @@ func wantWarning(t *testing.T, p *Page, substr string) {
 	t.Errorf("no warning containing %q in %q", substr, p.Warnings)
 }
 
-// sameAsSeed checks that a re-encoded copy parses to the seed's Page, with
+// samePageAsSeed checks that a re-encoded copy parses to the seed's Page, with
 // exactly the given warnings.
-func sameAsSeed(t *testing.T, p *Page, seed string, warnings ...string) {
+func samePageAsSeed(t *testing.T, p *Page, seed string, warnings ...string) {
 	t.Helper()
-	want := parseFile(t, filepath.Join(seedDir, seed))
+	want := parsePageFile(t, filepath.Join(parseSeedDir, seed))
 	if !slices.Equal(p.Warnings, warnings) {
 		t.Errorf("warnings %q, want %q", p.Warnings, warnings)
 	}
 	got := *p
 	got.Warnings = want.Warnings
 	if !reflect.DeepEqual(&got, want) {
-		t.Errorf("copy differs from %s:\n%s", seed, firstDiff(string(marshalPage(t, want)), string(marshalPage(t, &got))))
+		t.Errorf("copy differs from %s:\n%s", seed, parseFirstDiff(string(marshalPageJSON(t, want)), string(marshalPageJSON(t, &got))))
 	}
 }
 
-// checkInvariants holds for every successfully parsed page.
-func checkInvariants(t testing.TB, p *Page) {
+// checkPageInvariants holds for every successfully parsed page.
+func checkPageInvariants(t testing.TB, p *Page) {
 	t.Helper()
 	if p.Title == "" {
 		t.Error("empty title")
@@ -424,6 +424,8 @@ func TestParseInline(t *testing.T) {
 		{name: "date as first line", in: "健康新闻 2025-01-01\n正文", err: ErrNoTitle},
 		{name: "body only", in: "标题\n正文一\n正文二", body: []string{"正文一", "正文二"}},
 		{name: "preamble dropped", in: "标题\n" + markPreamble + ",仅供参考。\n正文", body: []string{"正文"}},
+		{name: "spaced disclaimer", in: "标题\n正文\n提示 :本内容不能代替面诊\n相关推荐\nA\nB\n健康新闻 2025-01-02", body: []string{"正文"}, related: 1},
+		{name: "bare date lines", in: "标题\n正文\n相关推荐\nA\nB\n2025-01-02\nC\nD\n2025年1月3日", body: []string{"正文"}, related: 2},
 		{name: "full-width disclaimer colon", in: "标题\n正文\n提示：本内容不能代替面诊\n相关推荐\nA\nB\n健康新闻 2025-01-02", body: []string{"正文"}, related: 1},
 		{name: "unknown disclaimer before header", in: "标题\n正文\n提示:请遵医嘱\n大家都在搜\n相关推荐\nA\nB\n健康新闻 2025-01-02", body: []string{"正文"}, related: 1},
 		{name: "stray text after disclaimer", in: "标题\n正文\n提示:本内容不能代替面诊\n多余的一行\n相关推荐\nA\nB\n健康新闻 2025-01-02", body: []string{"正文"}, related: 1, warning: "ignored 1 line(s) after the 提示 line"},
@@ -450,7 +452,7 @@ func TestParseInline(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkInvariants(t, p)
+			checkPageInvariants(t, p)
 			if !slices.Equal(p.Body, tc.body) {
 				t.Errorf("body %q, want %q", p.Body, tc.body)
 			}
@@ -458,7 +460,7 @@ func TestParseInline(t *testing.T) {
 				t.Errorf("%d related items, want %d: %+v", len(p.Related), tc.related, p.Related)
 			}
 			if tc.warning != "" {
-				wantWarning(t, p, tc.warning)
+				wantPageWarning(t, p, tc.warning)
 			} else if len(p.Warnings) > 0 {
 				t.Errorf("unexpected warnings %q", p.Warnings)
 			}
@@ -483,7 +485,7 @@ func TestParseRelatedDates(t *testing.T) {
 		{"健康新闻 20250404", ""},
 	}
 	for _, tc := range tests {
-		p := mustParse(t, []byte("标题\n正文\n相关推荐\n条目\n摘要\n"+tc.line))
+		p := mustParsePage(t, []byte("标题\n正文\n相关推荐\n条目\n摘要\n"+tc.line))
 		if len(p.Related) != 1 || p.Related[0].Date != tc.want {
 			t.Errorf("%q: related %+v, want date %q", tc.line, p.Related, tc.want)
 		}
@@ -493,7 +495,7 @@ func TestParseRelatedDates(t *testing.T) {
 	}
 }
 
-func TestArticleDate(t *testing.T) {
+func TestParseArticleDate(t *testing.T) {
 	tests := []struct {
 		name string
 		p    *Page
@@ -586,7 +588,6 @@ func TestParseCorpus(t *testing.T) {
 	type key struct{ title, snippet string }
 	var pages, slots, bytesRead int
 	distinct := map[key]bool{}
-	distinctIDs := map[string]bool{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".txt") {
 			return err
@@ -601,7 +602,7 @@ func TestParseCorpus(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 			return nil
 		}
-		checkInvariants(t, p)
+		checkPageInvariants(t, p)
 		if len(p.Warnings) > 0 {
 			t.Errorf("%s: warnings %q", path, p.Warnings)
 		}
@@ -612,22 +613,21 @@ func TestParseCorpus(t *testing.T) {
 		slots += len(p.Related)
 		for _, it := range p.Related {
 			distinct[key{it.Title, it.Snippet}] = true
-			distinctIDs[RelatedID(it)] = true
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %d pages (%d bytes), %d related slots, %d distinct items by title+snippet (%d by RelatedID)",
-		dir, pages, bytesRead, slots, len(distinct), len(distinctIDs))
+	t.Logf("%s: %d pages (%d bytes), %d related slots, %d distinct items by title+snippet",
+		dir, pages, bytesRead, slots, len(distinct))
 }
 
 func BenchmarkParsePage(b *testing.B) {
 	var pages [][]byte
 	total := 0
-	for _, path := range seedFiles(b) {
-		data := readFile(b, path)
+	for _, path := range parseSeedFiles(b) {
+		data := parseReadFile(b, path)
 		pages = append(pages, data)
 		total += len(data)
 	}

@@ -176,7 +176,13 @@ func (e *Engine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
-	return e.alias.Close()
+	// The alias only marks itself closed (it takes its write lock, so
+	// in-flight searches finish first); the generation's index is ours to close.
+	err := e.alias.Close()
+	if g := e.current.Load(); g != nil {
+		err = errors.Join(err, g.idx.Close())
+	}
+	return err
 }
 
 // Stats describes the live generation.

@@ -128,7 +128,10 @@ func (h *highlighter) excerpt(text string, width int) []Fragment {
 			}
 		}
 	}
-	end := min(len(r), start+width)
+	// A match near the end still gets a full-width excerpt: the window
+	// reaches back instead of stopping short at the end of the text.
+	start = min(start, len(r)-width)
+	end := start + width
 	frags := toFragments(r[start:end], marked[start:end])
 	if start > 0 {
 		frags = append([]Fragment{{Text: "…"}}, frags...)

@@ -1,60 +1,116 @@
 package search
 
 import (
+	"context"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
 )
 
-// Ranking weights. Title matches say most about what a document is about;
-// a synonym counts a little less than the word typed; a sub-word of a query
-// word (医保 inside 医保卡) less again; bigram matches only rescue recall.
+// Ranking weights, measured with `make eval` (eval/README.md). Scores are
+// BM25 with one idf per query word (scorer.go), so the weights below compare
+// like with like.
+//
+// A query word found in the title says most about what a document is about.
+// A synonym counts a little less than the word typed; a sub-word of a query
+// word (余额 inside 医保余额) less again; bigram matches only rescue recall.
+// Optional parts (single characters, stop words through the title's bigrams,
+// the whole query as a phrase) order the documents that match the words.
 const (
-	boostTitle    = 3.0
-	boostBody     = 1.0
-	boostSnippet  = 1.2
-	boostSynonym  = 0.8
-	boostSubword  = 0.3
-	boostBigram   = 0.4
-	boostPhrase   = 2.0
-	boostArticle  = 0.6
+	boostTitle   = 3.0
+	boostBody    = 1.0
+	boostSnippet = 1.0
+
+	weightSynonym = 0.8
+	weightSubword = 0.3
+	// weightSplit is for a compound's parts found apart (异地 … 就医).
+	weightSplit = 0.6
+
+	// boostBigram matches a typed word by its bigrams in the title, for
+	// titles that gse segments differently around it.
+	boostBigram = 0.4
+	// boostOptional scores single characters that are not stop words (用,
+	// 药, 胖): a document need not contain them, one that does ranks higher.
+	boostOptional = 0.5
+	// boostTitleCover scores the share of the query's character bigrams,
+	// stop words included, found in the title: the title that says what the
+	// user typed ranks first among those matching the words.
+	boostTitleCover = 1.5
+	// bonusPhrase is added when the query's words appear in the title (body)
+	// in the order typed.
+	bonusPhraseTitle = 4.0
+	bonusPhraseBody  = 1.0
+	// bonusArticle puts an article above the related-item teasers that carry
+	// its words: the teaser's text is an excerpt of some article.
+	bonusArticle = 1.0
+	// bonusAllWords ranks the documents that match every required word
+	// above those that match only some, when a short list is filled up.
+	bonusAllWords = 1000.0
+
 	filterBoost   = 1e-4
 	maxQueryTerms = 16
 )
 
-// variant is one way a query part can appear in a document.
+// variant is one way a query word can appear in a document.
 type variant struct {
-	text  string
-	boost float64
-	// fragment variants are matched by their character bigrams only: they
-	// are runs of single characters that gse could not make a word of.
-	fragment bool
+	text    string
+	weight  float64
+	subword bool
+	// parts, when set, split a compound into dictionary words (异地就医 →
+	// 异地 + 就医), each with its synonyms: the variant matches a document
+	// that contains every part, in any order.
+	parts [][]string
 }
 
 // termGroup is one part of the query: a word with its synonyms and
 // sub-words, or a fragment; a matching document contains one variant.
 type termGroup struct {
 	variants []variant
+	// fragment is set for runs of single characters that gse could not make
+	// a word of; they match by their character bigrams, since the text may
+	// segment them differently (性和阳 in 阴性和阳性).
+	fragment string
+	// optional groups add to the score but are not required.
+	optional bool
 }
 
 // queryPlan is the analysed query.
 type queryPlan struct {
 	groups []termGroup
-	// phrase is the query with stop words, for the phrase boost.
-	phrase string
+	// text is the folded query: the phrase and title-cover clauses use it
+	// with stop words, which say which of two similar titles was meant.
+	text string
+	// words is the number of word tokens in the query, stop words included.
+	words int
 	// needles are the strings to highlight.
 	needles []string
 }
 
 func (p *queryPlan) empty() bool { return len(p.groups) == 0 }
 
+// required returns the groups a document must match.
+func (p *queryPlan) required() []termGroup {
+	var out []termGroup
+	for _, g := range p.groups {
+		if !g.optional {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // planQuery analyses q with the index's analyzer and turns it into groups.
 func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
-	plan := &queryPlan{phrase: q}
+	plan := &queryPlan{text: indexer.FoldText(q)}
 	if q == "" {
 		return plan
 	}
@@ -77,6 +133,7 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 		term := string(t.Term)
 		words = append(words, word{term: term, start: t.Start, end: t.End, stop: vocab.IsStop(term)})
 	}
+	plan.words = len(words)
 	allStop := true
 	for _, w := range words {
 		if !w.stop {
@@ -90,50 +147,108 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 			plan.needles = append(plan.needles, s)
 		}
 	}
-	for i := 0; i < len(words) && len(plan.groups) < maxQueryTerms; i++ {
-		w := words[i]
-		if w.stop && !allStop {
-			continue
-		}
-		// A run of adjacent single Han characters is a fragment: gse found
-		// no word in it, and the text may segment it differently.
-		if isSingleHan(w.term) {
-			j := i
-			for j+1 < len(words) && isSingleHan(words[j+1].term) && words[j+1].start == words[j].end && (!words[j+1].stop || allStop) {
-				j++
-			}
-			if j > i {
-				frag := indexer.FoldText(q[w.start:words[j].end])
-				if !seen[frag] {
-					seen[frag] = true
-					plan.groups = append(plan.groups, termGroup{variants: []variant{{text: frag, boost: 1, fragment: true}}})
-					addNeedle(frag)
-				}
-				i = j
-				continue
-			}
-		}
+	addWord := func(w word, optional bool) {
 		if seen[w.term] {
-			continue
+			return
 		}
 		seen[w.term] = true
-		g := termGroup{variants: []variant{{text: w.term, boost: 1}}}
+		g := termGroup{variants: []variant{{text: w.term, weight: 1}}, optional: optional}
 		addNeedle(w.term)
 		for _, s := range vocab.Synonyms(w.term) {
-			g.variants = append(g.variants, variant{text: s, boost: boostSynonym})
+			g.variants = append(g.variants, variant{text: s, weight: weightSynonym})
 			addNeedle(s)
 		}
+		if split := splitWord(w.term, w.subwords); len(split) > 1 {
+			v := variant{text: w.term, weight: weightSplit}
+			for _, p := range split {
+				v.parts = append(v.parts, append([]string{p}, vocab.Synonyms(p)...))
+			}
+			g.variants = append(g.variants, v)
+		}
 		for _, s := range w.subwords {
-			if utf8.RuneCountInString(s) >= 2 && !vocab.IsStop(s) {
-				g.variants = append(g.variants, variant{text: s, boost: boostSubword})
+			if utf8.RuneCountInString(s) >= 2 && !vocab.IsStop(s) && !seen["s:"+w.term+s] {
+				seen["s:"+w.term+s] = true
+				g.variants = append(g.variants, variant{text: s, weight: weightSubword, subword: true})
 				for _, syn := range vocab.Synonyms(s) {
-					g.variants = append(g.variants, variant{text: syn, boost: boostSubword * boostSynonym})
+					g.variants = append(g.variants, variant{text: syn, weight: weightSubword * weightSynonym, subword: true})
 				}
 			}
 		}
 		plan.groups = append(plan.groups, g)
 	}
+	for i := 0; i < len(words) && len(plan.groups) < maxQueryTerms; i++ {
+		w := words[i]
+		if allStop {
+			addWord(w, false)
+			continue
+		}
+		if !isSingleHan(w.term) {
+			if !w.stop {
+				addWord(w, false)
+			}
+			continue
+		}
+		// A run of adjacent single Han characters: gse found no word in
+		// it. Stop characters at its edges are dropped (在, 吗); inside they
+		// stay, since the run may be a word the text segments differently
+		// (性和阳). Two or more characters left form a fragment; one is an
+		// optional word.
+		j := i
+		for j+1 < len(words) && isSingleHan(words[j+1].term) && words[j+1].start == words[j].end {
+			j++
+		}
+		from, to := i, j
+		for from <= to && words[from].stop {
+			from++
+		}
+		for to >= from && words[to].stop {
+			to--
+		}
+		switch {
+		case from > to:
+		case from == to:
+			addWord(words[from], true)
+		default:
+			frag := indexer.FoldText(q[words[from].start:words[to].end])
+			if !seen[frag] {
+				seen[frag] = true
+				plan.groups = append(plan.groups, termGroup{fragment: frag})
+				addNeedle(frag)
+			}
+		}
+		i = j
+	}
+	// A query of single characters only (药, 胖) needs them.
+	if len(plan.required()) == 0 {
+		for i := range plan.groups {
+			plan.groups[i].optional = false
+		}
+	}
 	return plan
+}
+
+// splitWord tiles word with the fewest of its sub-words (医保余额 → 医保 +
+// 余额); nil when they do not cover it (医保卡 → 医保 + 卡).
+func splitWord(word string, subwords []string) []string {
+	if len(subwords) == 0 {
+		return nil
+	}
+	// best[i] is the shortest tiling of word[:i] (byte offsets).
+	best := make([][]string, len(word)+1)
+	best[0] = []string{}
+	for i := 0; i < len(word); i++ {
+		if best[i] == nil {
+			continue
+		}
+		for _, s := range subwords {
+			if len(s) < len(word) && strings.HasPrefix(word[i:], s) {
+				if j := i + len(s); best[j] == nil || len(best[i])+1 < len(best[j]) {
+					best[j] = append(append([]string{}, best[i]...), s)
+				}
+			}
+		}
+	}
+	return best[len(word)]
 }
 
 func isSingleHan(s string) bool {
@@ -141,83 +256,93 @@ func isSingleHan(s string) bool {
 	return size == len(s) && r >= 0x3400 && r <= 0x9FFF
 }
 
-// groupQuery matches any variant of g in any text field.
-func groupQuery(g termGroup) query.Query {
+type fieldBoost struct {
+	field string
+	boost float64
+}
+
+var (
+	wordFields   = []fieldBoost{{indexer.FieldTitle, boostTitle}, {indexer.FieldBody, boostBody}, {indexer.FieldSnippet, boostSnippet}}
+	bigramFields = []fieldBoost{{indexer.FieldTitleNgram, boostTitle}, {indexer.FieldBodyNgram, boostBody}, {indexer.FieldSnipNgram, boostSnippet}}
+)
+
+// groupQuery matches any variant of g in any text field; the fields' scores
+// add up, the variants' do not (the best one counts).
+func groupQuery(g termGroup, boost float64) query.Query {
 	var qs []query.Query
-	for _, v := range g.variants {
-		if v.fragment {
-			for _, f := range []struct {
-				field string
-				boost float64
-			}{{indexer.FieldTitleNgram, boostTitle}, {indexer.FieldBodyNgram, boostBody}, {indexer.FieldSnipNgram, boostSnippet}} {
-				m := query.NewMatchQuery(v.text)
-				m.SetField(f.field)
-				m.Analyzer = indexer.BigramAnalyzerName
-				m.SetOperator(query.MatchQueryOperatorAnd)
-				m.SetBoost(f.boost * v.boost)
-				qs = append(qs, m)
-			}
-			continue
+	if g.fragment != "" {
+		for _, f := range bigramFields {
+			qs = append(qs, &bigramQuery{text: g.fragment, field: f.field, boost: boost * f.boost, all: true})
 		}
-		for _, f := range []struct {
-			field string
-			boost float64
-		}{{indexer.FieldTitle, boostTitle}, {indexer.FieldBody, boostBody}, {indexer.FieldSnippet, boostSnippet}} {
-			t := query.NewTermQuery(v.text)
-			t.SetField(f.field)
-			t.SetBoost(f.boost * v.boost)
-			qs = append(qs, t)
-		}
+		return newUnion(1, qs...)
+	}
+	for _, f := range wordFields {
+		qs = append(qs, &wordQuery{field: f.field, boost: boost * f.boost, variants: g.variants})
 	}
 	// The typed word also matches by bigrams in the title, for text that gse
 	// segments differently around it.
-	if main := g.variants[0]; !main.fragment && utf8.RuneCountInString(main.text) >= 2 {
-		m := query.NewMatchQuery(main.text)
-		m.SetField(indexer.FieldTitleNgram)
-		m.Analyzer = indexer.BigramAnalyzerName
-		m.SetOperator(query.MatchQueryOperatorAnd)
-		m.SetBoost(boostBigram)
-		qs = append(qs, m)
+	if main := g.variants[0].text; utf8.RuneCountInString(main) >= 2 {
+		qs = append(qs, &bigramQuery{text: main, field: indexer.FieldTitleNgram, boost: boost * boostBigram, all: true})
 	}
-	return query.NewDisjunctionQuery(qs)
+	return newUnion(1, qs...)
 }
 
-// textQuery combines the groups: each must match when minShould equals the
-// number of groups; fewer for the relaxed fallback. Phrase and article
-// boosts only add to the score.
+// textQuery combines the groups: each required one must match when
+// minShould equals their number; fewer for the relaxed fallback. Optional
+// groups, phrase, title cover and article bonus only add to the score.
 func textQuery(plan *queryPlan, minShould int) query.Query {
-	gs := make([]query.Query, len(plan.groups))
-	for i, g := range plan.groups {
-		gs[i] = groupQuery(g)
+	req := plan.required()
+	gs := make([]query.Query, len(req))
+	for i, g := range req {
+		gs[i] = groupQuery(g, 1)
 	}
 	var core query.Query
+	var should []query.Query
 	if minShould >= len(gs) {
 		core = query.NewConjunctionQuery(gs)
 	} else {
+		// bleve's coordination factor is wanted here: a document matching
+		// more of the words ranks higher.
 		d := query.NewDisjunctionQuery(gs)
 		d.SetMin(float64(minShould))
 		core = d
+		// Documents matching every word stay above the others.
+		should = append(should, &constQuery{clause: query.NewConjunctionQuery(gs), score: bonusAllWords})
 	}
-	should := []query.Query{}
-	if len(plan.groups) > 1 {
-		for _, f := range []string{indexer.FieldTitle, indexer.FieldBody} {
-			p := query.NewMatchPhraseQuery(plan.phrase)
-			p.SetField(f)
-			p.Analyzer = indexer.AnalyzerName
-			p.SetBoost(boostPhrase)
-			should = append(should, p)
+	for _, g := range plan.groups {
+		if g.optional {
+			should = append(should, groupQuery(g, boostOptional))
 		}
+	}
+	if plan.words > 1 {
+		for _, f := range []fieldBoost{{indexer.FieldTitle, bonusPhraseTitle}, {indexer.FieldBody, bonusPhraseBody}} {
+			p := query.NewMatchPhraseQuery(plan.text)
+			p.SetField(f.field)
+			p.Analyzer = indexer.AnalyzerName
+			should = append(should, &constQuery{clause: p, score: f.boost})
+		}
+	}
+	if utf8.RuneCountInString(plan.text) > 2 {
+		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
 	}
 	art := query.NewTermQuery(indexer.TypeArticle)
 	art.SetField(indexer.FieldType)
-	art.SetBoost(boostArticle)
-	should = append(should, art)
-	b := query.NewBooleanQuery([]query.Query{core}, should, nil)
-	return b
+	should = append(should, &constQuery{clause: art, score: bonusArticle})
+	return query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
 }
 
-// relaxations lists the minimum numbers of groups to try in turn: all of
-// them first, then half, then any one.
+// fillBelow is the number of documents matching every query word below
+// which the results are completed with documents matching some of them.
+const fillBelow = 10
+
+// enough reports whether the results of relaxation step (0 = all words)
+// need no further relaxation.
+func enough(step int, total uint64) bool {
+	return total >= fillBelow
+}
+
+// relaxations lists the minimum numbers of required groups to try in turn:
+// all of them first, then half, then any one.
 func relaxations(n int) []int {
 	if n <= 1 {
 		return []int{n}
@@ -227,4 +352,77 @@ func relaxations(n int) []int {
 		steps = append(steps, half)
 	}
 	return append(steps, 1)
+}
+
+// bigramQuery matches the character bigrams of text in a bigram field:
+// all of them (a fragment), or any, scored by the share found (title
+// cover). Each bigram scores boost × idf × tf-norm, like a word.
+type bigramQuery struct {
+	text  string
+	field string
+	boost float64
+	all   bool
+}
+
+func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	an := m.AnalyzerNamed(indexer.BigramAnalyzerName)
+	if an == nil {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	var terms []string
+	seen := map[string]bool{}
+	for _, t := range an.Analyze([]byte(q.text)) {
+		if s := string(t.Term); !seen[s] {
+			seen[s] = true
+			terms = append(terms, s)
+		}
+	}
+	if len(terms) == 0 {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	dfs := make([]uint64, len(terms))
+	present := 0
+	for i, term := range terms {
+		tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, false)
+		if err != nil {
+			return nil, err
+		}
+		dfs[i] = tfr.Count()
+		_ = tfr.Close()
+		if dfs[i] > 0 {
+			present++
+		}
+	}
+	if present == 0 || (q.all && present < len(terms)) {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	boost := q.boost
+	if q.all {
+		// A fragment counts as one word however many bigrams it has.
+		boost /= float64(len(terms))
+	} else {
+		// The disjunction multiplies by matched / present bigrams; this
+		// makes it matched / all, so bigrams no title has count too.
+		boost *= float64(present) / float64(len(terms))
+	}
+	ss := make([]bsearch.Searcher, 0, present)
+	for i, term := range terms {
+		if dfs[i] == 0 {
+			continue
+		}
+		s, err := searcher.NewTermSearcher(ctx, r, term, q.field, boost/bm25IDF(docs, dfs[i]), opts)
+		if err != nil {
+			closeAll(ss)
+			return nil, err
+		}
+		ss = append(ss, s)
+	}
+	if q.all {
+		return searcher.NewConjunctionSearcher(ctx, r, ss, opts)
+	}
+	return searcher.NewDisjunctionSearcher(ctx, r, ss, 0, opts)
 }

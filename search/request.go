@@ -158,7 +158,9 @@ func (r *Request) Validate() error {
 	if r.Size < 1 || r.Size > MaxPageSize {
 		return badParam("size", "%d is out of range 1..%d", r.Size, MaxPageSize)
 	}
-	if r.Page*r.Size > MaxWindow {
+	// Divide rather than multiply: page × size overflows for huge pages,
+	// and a negative product would pass and reach bleve as a negative offset.
+	if r.Page > MaxWindow/r.Size {
 		return badParam("page", "page %d × size %d goes past result %d; narrow the search instead", r.Page, r.Size, MaxWindow)
 	}
 	for _, d := range []struct{ name, val string }{{"date_from", r.DateFrom}, {"date_to", r.DateTo}} {

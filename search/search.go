@@ -36,12 +36,12 @@ type Hit struct {
 	TitleHTML   string     `json:"title_html"`
 	SnippetHTML string     `json:"snippet_html"`
 	URL         string     `json:"url"`
-	Date        string     `json:"date,omitempty"`
+	Date        string     `json:"date"`
 	Provinces   []string   `json:"provinces"`
 	Cities      []string   `json:"cities"`
 	Topics      []string   `json:"topics"`
 	Score       float64    `json:"score"`
-	ArticleIDs  []string   `json:"article_ids,omitempty"`
+	ArticleIDs  []string   `json:"article_ids"`
 	TitleFrags  []Fragment `json:"-"`
 	SnippetFrag []Fragment `json:"-"`
 }
@@ -92,10 +92,11 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	filters := filterQueries(req)
 	steps := []int{0}
 	if !plan.empty() {
-		steps = relaxations(len(plan.groups))
+		steps = relaxations(len(plan.required()))
 	}
 	var sr *bleve.SearchResult
 	var text query.Query
+	var strictTotal uint64
 	for i, minShould := range steps {
 		text = query.NewMatchAllQuery()
 		if !plan.empty() {
@@ -116,8 +117,13 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		if sr.Total > 0 || i == len(steps)-1 {
-			res.Relaxed = i > 0
+		if i == 0 {
+			strictTotal = sr.Total
+		}
+		// A short list of documents matching every word is completed by
+		// documents matching some (ranked after them, see textQuery).
+		if enough(i, sr.Total) || i == len(steps)-1 {
+			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}
 	}

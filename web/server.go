@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/gin-contrib/cors"
 	"github.com/gin-gonic/gin"
 
 	"healthsearch/search"
@@ -34,6 +35,17 @@ type Options struct {
 	// LogQueries includes query text in request logs at info level. Off by
 	// default: health questions are personal.
 	LogQueries bool
+	// AdminToken enables the admin API (bearer token); empty disables it.
+	AdminToken string
+	// Reindexer runs rebuilds for POST /api/admin/reindex.
+	Reindexer Reindexer
+	// BaseContext is the server's lifetime, for work that outlives a request.
+	BaseContext context.Context
+	// CORSOrigins may call the JSON API from browsers on other origins.
+	CORSOrigins []string
+	// Metrics receives request and search series and is served at
+	// /metrics; nil creates one.
+	Metrics *Metrics
 }
 
 func (o *Options) setDefaults() {
@@ -42,6 +54,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 5 * time.Second
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil)
+	}
+	if o.BaseContext == nil {
+		o.BaseContext = context.Background()
 	}
 }
 
@@ -56,18 +74,32 @@ type Server struct {
 func NewHandler(s Searcher, opts Options) http.Handler {
 	opts.setDefaults()
 	gin.SetMode(gin.ReleaseMode)
-	srv := &Server{s: s, opts: opts, log: opts.Logger}
+	srv := &Server{s: observed{Searcher: s, m: opts.Metrics}, opts: opts, log: opts.Logger}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(srv.requestID, srv.logRequests, srv.recoverJSON, securityHeaders, srv.deadline)
-	r.NoRoute(func(c *gin.Context) { apiError(c, http.StatusNotFound, "not_found", "no such page: "+c.Request.URL.Path) })
+	r.Use(opts.Metrics.middleware, srv.requestID, srv.logRequests, srv.recoverJSON, securityHeaders, srv.deadline)
+	r.NoRoute(srv.noRoute)
 	r.NoMethod(func(c *gin.Context) {
 		apiError(c, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed here")
 	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", srv.ready)
+	r.GET("/metrics", gin.WrapH(opts.Metrics.handler()))
 	api := r.Group("/api")
+	if len(opts.CORSOrigins) > 0 {
+		api.Use(cors.New(cors.Config{
+			AllowOrigins:  opts.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead},
+			AllowHeaders:  []string{"Accept", "Content-Type", "X-Request-ID"},
+			ExposeHeaders: []string{"X-Request-ID"},
+			MaxAge:        10 * time.Minute,
+		}))
+		// Preflights are answered by the CORS middleware; the route only
+		// has to exist for it to run.
+		api.OPTIONS("/*path", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	}
+	srv.registerAdmin(api)
 	api.GET("/search", srv.apiSearch)
 	api.GET("/articles/:id", srv.apiDocument)
 	api.GET("/suggest", srv.apiSuggest)

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -20,57 +17,22 @@ import (
 	"healthsearch/indexer/enrich"
 )
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 func runIndex(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("index", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var srcs stringList
-	fs.Var(&srcs, "src", "folder of *.txt pages, searched recursively (repeatable)")
-	indexDir := fs.String("index", "data/index", "index directory (generations and CURRENT)")
-	workers := fs.Int("workers", runtime.NumCPU(), "parallel workers")
-	dict := fs.String("dict", "", "extra gse user dictionary file (word [freq [pos]] per line)")
-	topics := fs.String("topics", "", "topic taxonomy YAML file replacing the embedded one")
-	quiet := fs.Bool("quiet", false, "no progress output")
-	if err := fs.Parse(args); err != nil {
+	cfg, rest, err := loadConfig("index", args, stderr, os.Getenv)
+	if err != nil {
 		return err
 	}
-	if len(srcs) == 0 {
-		return fmt.Errorf("index: --src is required")
+	if len(rest) > 0 {
+		return fmt.Errorf("index: unexpected arguments %q (sources are given with --src)", rest)
 	}
-	if *workers < 1 {
-		return fmt.Errorf("index: --workers must be at least 1")
-	}
-	if *dict != "" {
-		if err := indexer.AddUserDict(*dict); err != nil {
-			return fmt.Errorf("index: %w", err)
-		}
-	}
-	enr := enrich.Default()
-	if *topics != "" {
-		data, err := os.ReadFile(*topics)
-		if err != nil {
-			return fmt.Errorf("index: --topics: %w", err)
-		}
-		if enr, err = enrich.New(data); err != nil {
-			return fmt.Errorf("index: --topics %s: %w", *topics, err)
-		}
+	opts, err := buildOptions(cfg)
+	if err != nil {
+		return fmt.Errorf("index: %w", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	opts := indexer.BuildOptions{
-		Sources:  srcs,
-		IndexDir: *indexDir,
-		Workers:  *workers,
-		Enrich:   enrichFunc(enr),
-	}
 	var finish func()
-	if !*quiet {
+	if !quietProgress(cfg) {
 		opts.Progress, finish = progressReporter(stderr)
 	}
 	sum, err := indexer.Build(ctx, opts)
@@ -84,6 +46,37 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
+}
+
+func quietProgress(cfg Config) bool { return cfg.LogLevel == "error" }
+
+// buildOptions turns the configuration into build options, loading the
+// user dictionary and topic taxonomy it names.
+func buildOptions(cfg Config) (indexer.BuildOptions, error) {
+	if len(cfg.Sources) == 0 {
+		return indexer.BuildOptions{}, fmt.Errorf("no sources: give --src DIR (or HEALTHSEARCH_SRC, or sources in the config file)")
+	}
+	if cfg.Dict != "" {
+		if err := indexer.AddUserDict(cfg.Dict); err != nil {
+			return indexer.BuildOptions{}, fmt.Errorf("setting dict: %w", err)
+		}
+	}
+	enr := enrich.Default()
+	if cfg.Topics != "" {
+		data, err := os.ReadFile(cfg.Topics)
+		if err != nil {
+			return indexer.BuildOptions{}, fmt.Errorf("setting topics: %w", err)
+		}
+		if enr, err = enrich.New(data); err != nil {
+			return indexer.BuildOptions{}, fmt.Errorf("setting topics: %s: %w", cfg.Topics, err)
+		}
+	}
+	return indexer.BuildOptions{
+		Sources:  cfg.Sources,
+		IndexDir: cfg.Index,
+		Workers:  cfg.Workers,
+		Enrich:   enrichFunc(enr),
+	}, nil
 }
 
 func enrichFunc(e *enrich.Enricher) indexer.EnrichFunc {

@@ -24,6 +24,7 @@ commands:
   index   build an index generation from folders of pages
   serve   serve the search API and pages
   query   print the top hits for a query
+  config  print the effective configuration (flags > HEALTHSEARCH_* env > --config file > defaults)
   version print version information
 
 Run "healthsearch <command> -h" for a command's flags.
@@ -44,6 +45,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runQuery(args[1:], stdout, stderr)
 	case "version":
 		return runVersion(stdout)
+	case "config":
+		cfg, _, err := loadConfig("config", args[1:], stderr, os.Getenv)
+		if err != nil {
+			return err
+		}
+		printConfig(stdout, cfg)
+		return nil
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

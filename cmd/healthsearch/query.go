@@ -2,35 +2,43 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"healthsearch/search"
 )
 
 func runQuery(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	indexDir := fs.String("index", "data/index", "index directory")
-	size := fs.Int("n", 10, "number of hits")
-	typ := fs.String("type", "", "only article or related")
-	if err := fs.Parse(args); err != nil {
+	// -n and --type are query-only flags; everything else is configuration.
+	size, typ, args, err := queryFlags(args)
+	if err != nil {
 		return err
 	}
-	q := strings.Join(fs.Args(), " ")
-	eng, err := search.Open(*indexDir, search.Options{})
+	cfg, rest, err := loadConfig("query", args, stderr, os.Getenv)
+	if err != nil {
+		return err
+	}
+	q := strings.Join(rest, " ")
+	vocab, err := vocabulary(cfg)
+	if err != nil {
+		return err
+	}
+	eng, err := search.Open(cfg.Index, search.Options{Vocabulary: vocab})
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	req := search.Request{Query: q, Type: *typ, Page: 1, Size: *size}
-	res, err := eng.Search(context.Background(), req)
+	res, err := eng.Search(context.Background(), search.Request{Query: q, Type: typ, Page: 1, Size: size})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d hits for %q (%.1f ms)%s\n", res.Total, q, res.TookMS, map[bool]string{true: ", relaxed: not every word matched", false: ""}[res.Relaxed])
+	relaxed := ""
+	if res.Relaxed {
+		relaxed = ", relaxed: not every word matched"
+	}
+	fmt.Fprintf(stdout, "%d hits for %q (%.1f ms)%s\n", res.Total, q, res.TookMS, relaxed)
 	for i, h := range res.Hits {
 		fmt.Fprintf(stdout, "%2d. %s  [%s %s score %.2f]\n", i+1, h.Title, h.Type, h.Date, h.Score)
 		if places := append(append([]string{}, h.Provinces...), h.Cities...); len(places) > 0 || len(h.Topics) > 0 {
@@ -39,6 +47,48 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "    %s\n", plain(h.SnippetFrag))
 	}
 	return nil
+}
+
+// queryFlags takes -n N and --type T out of args.
+func queryFlags(args []string) (size int, typ string, rest []string, err error) {
+	size = 10
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || (name != "n" && name != "type") {
+			rest = append(rest, a)
+			continue
+		}
+		if !hasVal {
+			if i+1 >= len(args) {
+				return 0, "", nil, fmt.Errorf("query: flag -%s needs a value", name)
+			}
+			i++
+			val = args[i]
+		}
+		if name == "type" {
+			typ = val
+			continue
+		}
+		if _, err := fmt.Sscan(val, &size); err != nil || size < 1 || size > search.MaxPageSize {
+			return 0, "", nil, fmt.Errorf("query: -n %q is not a number from 1 to %d", val, search.MaxPageSize)
+		}
+	}
+	return size, typ, rest, nil
+}
+
+func vocabulary(cfg Config) (*search.Vocabulary, error) {
+	v := search.DefaultVocabulary()
+	if cfg.Synonyms != "" {
+		data, err := os.ReadFile(cfg.Synonyms)
+		if err != nil {
+			return nil, fmt.Errorf("setting synonyms: %w", err)
+		}
+		if err := v.AddSynonyms(data); err != nil {
+			return nil, fmt.Errorf("setting synonyms: %s: %w", cfg.Synonyms, err)
+		}
+	}
+	return v, nil
 }
 
 // plain renders fragments for a terminal, matches in 【】.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,54 +13,82 @@ import (
 	"syscall"
 	"time"
 
+	"healthsearch/indexer"
 	"healthsearch/search"
 	"healthsearch/web"
 )
 
-func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	indexDir := fs.String("index", "data/index", "index directory")
-	defAddr := "127.0.0.1:8080"
-	if v := os.Getenv("HEALTHSEARCH_ADDR"); v != "" {
-		defAddr = v
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	hopts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, hopts))
 	}
-	addr := fs.String("addr", defAddr, "listen address (env HEALTHSEARCH_ADDR)")
-	reload := fs.Duration("reload-interval", time.Second, "how often to check for a new index generation")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
-	if err := fs.Parse(args); err != nil {
+	return slog.New(slog.NewTextHandler(w, hopts))
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	cfg, rest, err := loadConfig("serve", args, stderr, os.Getenv)
+	if err != nil {
 		return err
 	}
-	var handler slog.Handler
-	switch *logFormat {
-	case "text":
-		handler = slog.NewTextHandler(stderr, nil)
-	case "json":
-		handler = slog.NewJSONHandler(stderr, nil)
-	default:
-		return fmt.Errorf("serve: --log-format %q is not text or json", *logFormat)
+	if len(rest) > 0 {
+		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
-	log := slog.New(handler)
+	log := newLogger(cfg, stderr)
+	vocab, err := vocabulary(cfg)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	eng, err := search.Open(*indexDir, search.Options{Logger: log})
+	var metrics *web.Metrics
+	eng, err := search.Open(cfg.Index, search.Options{
+		Logger:     log,
+		Vocabulary: vocab,
+		OnReload: func(_ string, err error) {
+			if metrics != nil {
+				metrics.ObserveReload(err)
+			}
+		},
+	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer eng.Close()
-	go eng.Watch(ctx, *reload)
+	metrics = web.NewMetrics(eng.Stats)
+	go eng.Watch(ctx, cfg.ReloadInterval)
 
-	ln, err := net.Listen("tcp", *addr)
+	wopts := web.Options{
+		Logger:         log,
+		RequestTimeout: cfg.RequestTimeout,
+		LogQueries:     cfg.LogQueries,
+		Metrics:        metrics,
+		CORSOrigins:    cfg.CORSOrigins,
+		BaseContext:    ctx,
+	}
+	if cfg.AdminToken != "" {
+		bopts, err := buildOptions(cfg)
+		if err != nil {
+			return fmt.Errorf("serve: admin reindex: %w", err)
+		}
+		mgr := indexer.NewManager(bopts, metrics.ObserveBuild)
+		defer mgr.Wait()
+		wopts.AdminToken, wopts.Reindexer = cfg.AdminToken, mgr
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewHandler(eng, web.Options{Logger: log}),
+		Handler:           web.NewHandler(eng, wopts),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      15 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}

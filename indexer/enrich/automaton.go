@@ -116,7 +116,17 @@ func decode(s string, i int) (rune, int) {
 }
 
 // scan reports the leftmost-longest, non-overlapping pattern matches in s.
-func (t *trie) scan(s string, hit func(pat int32, start int)) {
+// veto, when not nil, may reject a match given the rune that follows it
+// (海南区 before 域 is 海南 + 区域); the next shorter match at the same start
+// is tried instead.
+func (t *trie) scan(s string, veto func(pat int32, next rune) bool, hit func(pat int32, start, end int)) {
+	// Matches ending along one walk, shortest first; names are short, so a
+	// fixed array holds them all in practice (extra ones are dropped, which
+	// only loses fallbacks).
+	var ends [8]struct {
+		pat int32
+		end int
+	}
 	for i := 0; i < len(s); {
 		r, sz := decode(s, i)
 		var n int32
@@ -129,7 +139,11 @@ func (t *trie) scan(s string, hit func(pat int32, start int)) {
 			i += sz
 			continue
 		}
-		best, end := t.nodes[n].pat, i+sz
+		k := 0
+		if p := t.nodes[n].pat; p >= 0 {
+			ends[k].pat, ends[k].end = p, i+sz
+			k++
+		}
 		for j := i + sz; j < len(s); {
 			r2, sz2 := decode(s, j)
 			if n = t.child(n, r2); n == 0 {
@@ -137,13 +151,28 @@ func (t *trie) scan(s string, hit func(pat int32, start int)) {
 			}
 			j += sz2
 			if p := t.nodes[n].pat; p >= 0 {
-				best, end = p, j
+				if k == len(ends) {
+					copy(ends[:], ends[1:])
+					k--
+				}
+				ends[k].pat, ends[k].end = p, j
+				k++
 			}
 		}
-		if best >= 0 {
-			hit(best, i)
-			i = end
-		} else {
+		matched := false
+		for k--; k >= 0; k-- {
+			m := ends[k]
+			if veto != nil && m.end < len(s) {
+				if next, _ := decode(s, m.end); veto(m.pat, next) {
+					continue
+				}
+			}
+			hit(m.pat, i, m.end)
+			i = m.end
+			matched = true
+			break
+		}
+		if !matched {
 			i += sz
 		}
 	}

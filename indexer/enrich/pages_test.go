@@ -107,13 +107,53 @@ func seedDocs(t testing.TB) []testDoc {
 func (e *Enricher) placeSurfaces(title, text string) []string {
 	var out []string
 	for _, s := range []string{title, text} {
-		e.trie.scan(s, func(pat int32, _ int) {
+		e.trie.scan(s, e.veto, func(pat int32, _, _ int) {
 			if p := e.pats[pat]; p.surf >= 0 {
 				w := e.gaz.surfaces[p.surf].text
 				if e.gaz.surfaces[p.surf].weak {
 					w += "(weak)"
 				}
 				out = append(out, w)
+			}
+		})
+	}
+	return out
+}
+
+// unitScores returns the non-zero unit scores of a document, for tuning.
+func (e *Enricher) unitScores(title, text string) map[string]float32 {
+	out := map[string]float32{}
+	txt := map[string]float32{}
+	t := e.tax
+	defer func() {
+		for k, v := range txt {
+			out[k] += min(v, t.textCap)
+		}
+	}()
+	for fi, s := range []string{title, text} {
+		hits := map[int32]int{}
+		e.trie.scan(s, e.veto, func(pat int32, _, _ int) {
+			p := e.pats[pat]
+			if p.phrase < 0 {
+				return
+			}
+			hits[p.phrase]++
+			w := float32(1)
+			if fi == 0 {
+				if hits[p.phrase] > 1 {
+					return
+				}
+				w = t.titleWeight
+			} else if hits[p.phrase] > t.maxHits {
+				return
+			}
+			dst := out
+			if fi == 1 {
+				dst = txt
+			}
+			for _, c := range t.contribs[p.phrase] {
+				u := t.units[c.unit]
+				dst[u.top+"/"+u.sub] += w * c.w
 			}
 		})
 	}

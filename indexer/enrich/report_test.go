@@ -26,8 +26,9 @@ func TestCorpusReport(t *testing.T) {
 	var n, noTopic, withPlace int
 	topicCount := map[string]int{}
 	surfCount := map[string]int{}
+	allSurf := map[string]int{} // matched, whether or not they resolved
 	nTopics := map[int]int{}
-	var placeSamples, noTopicSamples []string
+	var placeSamples, noTopicSamples, all []string
 	for _, d := range docs {
 		k := d.kind + "\x00" + d.title + "\x00" + d.text
 		if seen[k] {
@@ -36,7 +37,11 @@ func TestCorpusReport(t *testing.T) {
 		seen[k] = true
 		n++
 		r := e.Enrich(d.title, d.text)
+		for _, s := range e.placeSurfaces(d.title, d.text) {
+			allSurf[s]++
+		}
 		nTopics[len(r.Topics)]++
+		all = append(all, fmt.Sprintf("%s %v %v %v | %s | %s", d.kind, r.Topics, r.Provinces, r.Cities, d.title, trunc(d.text, 100)))
 		if len(r.Topics) == 0 {
 			noTopic++
 			noTopicSamples = append(noTopicSamples, d.kind+" | "+d.title+" | "+trunc(d.text, 80))
@@ -58,12 +63,16 @@ func TestCorpusReport(t *testing.T) {
 	t.Logf("topics per document: %v", nTopics)
 	t.Logf("topic counts: %s", topN(topicCount, 80))
 	t.Logf("place surfaces: %s", topN(surfCount, 200))
+	t.Logf("all matched place names: %s", topN(allSurf, 300))
 	step := max(1, len(placeSamples)/50)
 	for i := 0; i < len(placeSamples); i += step {
 		t.Logf("place: %s", placeSamples[i])
 	}
 	if out := os.Getenv("ENRICH_NOTOPIC_OUT"); out != "" {
 		os.WriteFile(out, []byte(strings.Join(noTopicSamples, "\n")), 0o644)
+	}
+	if out := os.Getenv("ENRICH_ALL_OUT"); out != "" {
+		os.WriteFile(out, []byte(strings.Join(all, "\n")), 0o644)
 	}
 	if out := os.Getenv("ENRICH_PLACES_OUT"); out != "" {
 		os.WriteFile(out, []byte(strings.Join(placeSamples, "\n")), 0o644)

@@ -2,10 +2,12 @@ package enrich
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +31,7 @@ type topicSettings struct {
 	MinRatio    *float64 `yaml:"min_ratio" json:"min_ratio"`
 	MaxTopics   *int     `yaml:"max_topics" json:"max_topics"`
 	MaxHits     *int     `yaml:"max_hits" json:"max_hits"`
+	TextCap     *float64 `yaml:"text_cap" json:"text_cap"`
 }
 
 type topicNode struct {
@@ -55,8 +58,8 @@ type taxonomy struct {
 	contribs [][]contrib // per phrase
 	ignore   []string
 
-	titleWeight, threshold, minRatio float32
-	maxTopics, maxHits               int
+	titleWeight, threshold, minRatio, textCap float32
+	maxTopics, maxHits                        int
 }
 
 func parseTaxonomy(data []byte) (*taxonomy, error) {
@@ -78,7 +81,7 @@ func parseTaxonomy(data []byte) (*taxonomy, error) {
 			return nil, fmt.Errorf("topics: YAML: %w", err)
 		}
 	}
-	t := &taxonomy{titleWeight: 3, threshold: 3, minRatio: 0.3, maxTopics: 3, maxHits: 3}
+	t := &taxonomy{titleWeight: 3, threshold: 4, minRatio: 0.34, maxTopics: 3, maxHits: 3, textCap: 15}
 	s := f.Settings
 	if s.TitleWeight != nil {
 		if !(*s.TitleWeight > 0) || math.IsInf(*s.TitleWeight, 0) {
@@ -97,6 +100,12 @@ func parseTaxonomy(data []byte) (*taxonomy, error) {
 			return nil, fmt.Errorf("topics: settings.min_ratio must be in [0,1], got %v", *s.MinRatio)
 		}
 		t.minRatio = float32(*s.MinRatio)
+	}
+	if s.TextCap != nil {
+		if !(*s.TextCap > 0) || math.IsInf(*s.TextCap, 0) {
+			return nil, fmt.Errorf("topics: settings.text_cap must be > 0, got %v", *s.TextCap)
+		}
+		t.textCap = float32(*s.TextCap)
 	}
 	if s.MaxTopics != nil {
 		if *s.MaxTopics < 1 {
@@ -142,7 +151,8 @@ func parseTaxonomy(data []byte) (*taxonomy, error) {
 			if !(w > 0) || math.IsInf(w, 0) {
 				return fmt.Errorf("topics: %s: phrase %q: weight must be > 0, got %v", path, k, w)
 			}
-			k = strings.TrimSpace(k)
+			// Matching folds ASCII case, so CT and ct are one phrase.
+			k = foldString(strings.TrimSpace(k))
 			id, ok := phraseID[k]
 			if !ok {
 				id = int32(len(t.phrases))
@@ -194,7 +204,7 @@ func parseTaxonomy(data []byte) (*taxonomy, error) {
 		}
 	}
 	for i, ig := range f.Ignore {
-		ig = strings.TrimSpace(ig)
+		ig = foldString(strings.TrimSpace(ig))
 		if ig == "" {
 			return nil, fmt.Errorf("topics: ignore[%d]: empty phrase", i)
 		}
@@ -207,41 +217,88 @@ func parseTaxonomy(data []byte) (*taxonomy, error) {
 }
 
 // pick chooses the document's topics from unit scores: units at or above
-// the threshold, best first, within minRatio of the best, at most maxTopics
-// of them; then the top-level names in that order, then the subtopics.
-func (t *taxonomy) pick(scores []float32, touched []int32, res *Result) {
-	var cand []int32
+// the threshold and within minRatio of the best, best first, filling at
+// most maxTopics slots; then the top-level names in that order, then the
+// subtopics. A top-level topic's general unit (its own phrases) shares its
+// slot with that topic's subtopics, so 疾病 in general never crowds out a
+// specific 医院 or 饮食营养.
+func (t *taxonomy) pick(scores []float32, touched []int32, cand []int32, res *Result) []int32 {
+	cand = cand[:0]
+	var best float32
 	for _, u := range touched {
-		if scores[u] >= t.threshold {
+		if s := scores[u]; s >= t.threshold {
 			cand = append(cand, u)
+			best = max(best, s)
 		}
 	}
 	if len(cand) == 0 {
-		return
+		return cand
 	}
-	sort.Slice(cand, func(i, j int) bool {
-		a, b := scores[cand[i]], scores[cand[j]]
-		if a != b {
-			return a > b
+	slices.SortFunc(cand, func(a, b int32) int {
+		if sa, sb := scores[a], scores[b]; sa != sb {
+			return cmp.Compare(sb, sa)
 		}
-		return cand[i] < cand[j]
+		return cmp.Compare(a, b)
 	})
-	best := scores[cand[0]]
+	// slots records which top-level topics hold a slot, and whether that
+	// slot already has a subtopic; a handful at most, so a slice.
+	type slot struct {
+		top    string
+		hasSub bool
+	}
+	var buf [8]slot
+	slots := buf[:0]
+	find := func(top string) *slot {
+		for i := range slots {
+			if slots[i].top == top {
+				return &slots[i]
+			}
+		}
+		return nil
+	}
+	used := 0
 	n := 0
 	for _, u := range cand {
-		if n == t.maxTopics || scores[u] < t.minRatio*best {
+		if scores[u] < t.minRatio*best {
 			break
+		}
+		un := t.units[u]
+		sl := find(un.top)
+		switch {
+		case un.sub == "" && sl != nil:
+			continue // the topic is in already
+		case un.sub == "":
+			if used == t.maxTopics {
+				continue
+			}
+			slots = append(slots, slot{top: un.top})
+			used++
+		case sl != nil && !sl.hasSub:
+			sl.hasSub = true // takes over its general unit's slot
+		case sl != nil:
+			// Another subtopic of a topic that is in: a slot of its own.
+			if used == t.maxTopics {
+				continue
+			}
+			used++
+		default:
+			if used == t.maxTopics {
+				continue
+			}
+			slots = append(slots, slot{top: un.top, hasSub: true})
+			used++
 		}
 		cand[n] = u
 		n++
 	}
-	cand = cand[:n]
-	for _, u := range cand {
+	res.Topics = make([]string, 0, 2*n)
+	for _, u := range cand[:n] {
 		res.Topics = appendUnique(res.Topics, t.units[u].top)
 	}
-	for _, u := range cand {
+	for _, u := range cand[:n] {
 		if s := t.units[u].sub; s != "" {
 			res.Topics = appendUnique(res.Topics, s)
 		}
 	}
+	return cand
 }

@@ -1,0 +1,379 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// bleve's disjunction multiplies the sum of its matching clauses by a
+// coordination factor (matching / all clauses). For the alternatives of one
+// query word that is wrong: a word with five synonyms would count a fifth of
+// a word with none. The queries here combine clauses without that factor.
+
+// unionQuery matches a document when any clause matches and scores it
+// max + tie × (sum − max): tie 0 takes the best clause (for alternative
+// spellings of one word), tie 1 adds them up (for the fields of a document).
+type unionQuery struct {
+	clauses []query.Query
+	tie     float64
+}
+
+func newUnion(tie float64, clauses ...query.Query) *unionQuery {
+	return &unionQuery{clauses: clauses, tie: tie}
+}
+
+func (q *unionQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	children := make([]bsearch.Searcher, 0, len(q.clauses))
+	for _, c := range q.clauses {
+		s, err := c.Searcher(ctx, r, m, opts)
+		if err != nil {
+			closeAll(children)
+			return nil, err
+		}
+		children = append(children, s)
+	}
+	return newUnionSearcher(children, q.tie, opts), nil
+}
+
+// constQuery gives every document its clause matches the same score, so
+// a bonus (being an article) does not depend on how common it is.
+type constQuery struct {
+	clause query.Query
+	score  float64
+}
+
+func (q *constQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := q.clause.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &constSearcher{Searcher: s, score: q.score, norm: 1, explain: opts.Explain}, nil
+}
+
+func closeAll(ss []bsearch.Searcher) {
+	for _, s := range ss {
+		_ = s.Close()
+	}
+}
+
+// unionSearcher walks its children in document order like bleve's
+// disjunction searcher, and scores without the coordination factor.
+type unionSearcher struct {
+	children    []bsearch.Searcher
+	currs       []*bsearch.DocumentMatch
+	matching    []int
+	tie         float64
+	explain     bool
+	initialized bool
+}
+
+func newUnionSearcher(children []bsearch.Searcher, tie float64, opts bsearch.SearcherOptions) *unionSearcher {
+	return &unionSearcher{
+		children: children,
+		currs:    make([]*bsearch.DocumentMatch, len(children)),
+		matching: make([]int, 0, len(children)),
+		tie:      tie,
+		explain:  opts.Explain,
+	}
+}
+
+func (s *unionSearcher) init(ctx *bsearch.SearchContext) error {
+	for i, c := range s.children {
+		dm, err := c.Next(ctx)
+		if err != nil {
+			return err
+		}
+		s.currs[i] = dm
+	}
+	s.initialized = true
+	return nil
+}
+
+// Next returns the next document any child matches.
+func (s *unionSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	if !s.initialized {
+		if err := s.init(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s.matching = s.matching[:0]
+	var low index.IndexInternalID
+	for i, dm := range s.currs {
+		if dm == nil {
+			continue
+		}
+		switch c := dm.IndexInternalID.Compare(low); {
+		case low == nil || c < 0:
+			low = dm.IndexInternalID
+			s.matching = append(s.matching[:0], i)
+		case c == 0:
+			s.matching = append(s.matching, i)
+		}
+	}
+	if len(s.matching) == 0 {
+		return nil, nil
+	}
+	rv := s.currs[s.matching[0]]
+	best, sum := math.Inf(-1), 0.0
+	var expl []*bsearch.Explanation
+	for _, i := range s.matching {
+		dm := s.currs[i]
+		sum += dm.Score
+		best = math.Max(best, dm.Score)
+		if s.explain {
+			expl = append(expl, dm.Expl)
+		}
+		if dm != rv {
+			rv.FieldTermLocations = bsearch.MergeFieldTermLocations(rv.FieldTermLocations, []*bsearch.DocumentMatch{dm})
+		}
+	}
+	rv.Score = best + s.tie*(sum-best)
+	if s.explain {
+		rv.Expl = &bsearch.Explanation{Value: rv.Score, Message: fmt.Sprintf("max + %.2f × rest of:", s.tie), Children: expl}
+	}
+	for _, i := range s.matching {
+		if s.currs[i] != rv {
+			ctx.DocumentMatchPool.Put(s.currs[i])
+		}
+		dm, err := s.children[i].Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.currs[i] = dm
+	}
+	return rv, nil
+}
+
+// Advance moves to the first match at or after id.
+func (s *unionSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	for i, c := range s.children {
+		if s.initialized {
+			if s.currs[i] == nil || s.currs[i].IndexInternalID.Compare(id) >= 0 {
+				continue
+			}
+			ctx.DocumentMatchPool.Put(s.currs[i])
+		}
+		dm, err := c.Advance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		s.currs[i] = dm
+	}
+	s.initialized = true
+	return s.Next(ctx)
+}
+
+func (s *unionSearcher) Weight() float64 {
+	var w float64
+	for _, c := range s.children {
+		w += c.Weight()
+	}
+	return w
+}
+
+func (s *unionSearcher) SetQueryNorm(n float64) {
+	for _, c := range s.children {
+		c.SetQueryNorm(n)
+	}
+}
+
+func (s *unionSearcher) Count() uint64 {
+	var n uint64
+	for _, c := range s.children {
+		n += c.Count()
+	}
+	return n
+}
+
+func (s *unionSearcher) Min() int { return 0 }
+
+func (s *unionSearcher) Size() int {
+	n := 64 + 16*len(s.children)
+	for _, c := range s.children {
+		n += c.Size()
+	}
+	return n
+}
+
+func (s *unionSearcher) DocumentMatchPoolSize() int {
+	n := len(s.children)
+	for _, c := range s.children {
+		n += c.DocumentMatchPoolSize()
+	}
+	return n
+}
+
+func (s *unionSearcher) Close() error {
+	var first error
+	for _, c := range s.children {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// constSearcher replaces its searcher's scores with a constant, scaled by
+// the query norm like every other clause.
+type constSearcher struct {
+	bsearch.Searcher
+	score, norm float64
+	explain     bool
+}
+
+func (s *constSearcher) Weight() float64        { return s.score * s.score }
+func (s *constSearcher) SetQueryNorm(n float64) { s.norm = n }
+
+func (s *constSearcher) set(dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	if dm != nil {
+		dm.Score = s.score * s.norm
+		if s.explain {
+			dm.Expl = &bsearch.Explanation{Value: dm.Score, Message: "constant bonus"}
+		}
+	}
+	return dm, err
+}
+
+func (s *constSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	return s.set(s.Searcher.Next(ctx))
+}
+
+func (s *constSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	return s.set(s.Searcher.Advance(ctx, id))
+}
+
+// wordQuery matches one query word with its alternatives (synonyms,
+// sub-words) in one word field. Every alternative is scored with the idf of
+// the word as typed (the most common of the word and its synonyms), so a
+// rare synonym cannot outrank the typed word: a synonym match scores its
+// weight (below 1) times what the same match of the typed word would.
+type wordQuery struct {
+	field    string
+	boost    float64
+	variants []variant
+}
+
+// bm25IDF is bleve's BM25 idf.
+func bm25IDF(docs, df uint64) float64 {
+	return math.Log(1 + (float64(docs)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	df := func(term string) (uint64, error) {
+		tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, false)
+		if err != nil {
+			return 0, err
+		}
+		defer tfr.Close()
+		return tfr.Count(), nil
+	}
+	dfs := make([]uint64, len(q.variants))
+	var refDF uint64
+	for i, v := range q.variants {
+		if v.parts != nil {
+			continue
+		}
+		if dfs[i], err = df(v.text); err != nil {
+			return nil, err
+		}
+		if !v.subword && dfs[i] > refDF {
+			refDF = dfs[i]
+		}
+	}
+	// term scores boost × min(idf, cap) × tf-norm: bleve scores a term
+	// boost × idf² × tf-norm (the idf enters both the query weight and the
+	// document score), so the boost passed on is divided by idf².
+	term := func(text string, n uint64, boost, idfCap float64) (bsearch.Searcher, error) {
+		idf := bm25IDF(docs, n)
+		return searcher.NewTermSearcher(ctx, r, text, q.field, boost*math.Min(idf, idfCap)/(idf*idf), opts)
+	}
+	ref := math.Inf(1)
+	if refDF > 0 {
+		ref = bm25IDF(docs, refDF)
+	}
+	var children []bsearch.Searcher
+	fail := func(err error) (bsearch.Searcher, error) {
+		closeAll(children)
+		return nil, err
+	}
+	for i, v := range q.variants {
+		if v.parts != nil {
+			s, err := q.partsSearcher(ctx, r, v, df, term, ref, opts)
+			if err != nil {
+				return fail(err)
+			}
+			if s != nil {
+				children = append(children, s)
+			}
+			continue
+		}
+		if dfs[i] == 0 {
+			continue
+		}
+		// The typed word and its synonyms score with the idf of the most
+		// common of them (ref is at most their own); sub-words with their
+		// own, at most that.
+		idfCap := ref
+		s, err := term(v.text, dfs[i], q.boost*v.weight, idfCap)
+		if err != nil {
+			return fail(err)
+		}
+		children = append(children, s)
+	}
+	if len(children) == 0 {
+		return searcher.NewMatchNoneSearcher(r)
+	}
+	return newUnionSearcher(children, 0, opts), nil
+}
+
+// partsSearcher matches a document containing every part of v (each part
+// or one of its synonyms); the parts share v's weight and score with their
+// own idf, at most the typed word's. nil when some part occurs nowhere.
+func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v variant,
+	df func(string) (uint64, error),
+	term func(string, uint64, float64, float64) (bsearch.Searcher, error),
+	idfCap float64, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	var parts []bsearch.Searcher
+	for _, alts := range v.parts {
+		var ss []bsearch.Searcher
+		for k, text := range alts {
+			n, err := df(text)
+			if err != nil {
+				closeAll(ss)
+				closeAll(parts)
+				return nil, err
+			}
+			if n == 0 {
+				continue
+			}
+			w := q.boost * v.weight / float64(len(v.parts))
+			if k > 0 {
+				w *= weightSynonym
+			}
+			s, err := term(text, n, w, idfCap)
+			if err != nil {
+				closeAll(ss)
+				closeAll(parts)
+				return nil, err
+			}
+			ss = append(ss, s)
+		}
+		if len(ss) == 0 {
+			closeAll(parts)
+			return nil, nil
+		}
+		parts = append(parts, newUnionSearcher(ss, 0, opts))
+	}
+	return searcher.NewConjunctionSearcher(ctx, r, parts, opts)
+}
