@@ -34,5 +34,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Relevance against the cjk-bigram baseline on the dev query sets: builds the
+# corpus pages once (.cache/corpus), indexes, serves on free ports, scores with
+# eval/score.py, prints the table and writes eval/results.md. Needs python3.
+eval:
+	GO=$(GO) bash eval/run.sh
+
 clean:
 	rm -rf bin data

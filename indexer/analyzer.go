@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -130,34 +131,55 @@ func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 	return stream
 }
 
+// maxHanChunk bounds the characters of one Han run handed to gse at once.
+// gse's DAG builds maps keyed by position over the whole string, so one
+// enormous run (a hostile page of 5 MB of 医保医保…) cost seconds and
+// hundreds of megabytes per call, superlinearly. Real text has punctuation
+// every few dozen characters, so only such input is ever cut.
+const maxHanChunk = 1024
+
 // segmentHan cuts folded[from:to], a run of Han characters, into words.
 func (t *Tokenizer) segmentHan(folded []rune, from, to int, emit func(int, int, analysis.TokenType, bool)) {
 	if to-from == 1 {
 		emit(from, to, analysis.Ideographic, false)
 		return
 	}
-	words := t.seg.Cut(string(folded[from:to]), false)
-	n := 0
-	for _, w := range words {
-		n += utf8.RuneCountInString(w)
+	for at := from; at < to; {
+		end := min(to, at+maxHanChunk)
+		sizes := t.cutHan(folded[at:end])
+		if end < to && len(sizes) > 1 {
+			// The chunk boundary may split the last word: cut it again
+			// together with the characters that follow.
+			sizes = sizes[:len(sizes)-1]
+		}
+		for _, size := range sizes {
+			emit(at, at+size, analysis.Ideographic, false)
+			if t.subwords && size > 2 {
+				t.emitSubwords(folded, at, at+size, emit)
+			}
+			at += size
+		}
 	}
-	if n != to-from {
+}
+
+// cutHan returns the lengths in runes of gse's words for run.
+func (t *Tokenizer) cutHan(run []rune) []int {
+	words := t.seg.Cut(string(run), false)
+	sizes := make([]int, len(words))
+	n := 0
+	for i, w := range words {
+		sizes[i] = utf8.RuneCountInString(w)
+		n += sizes[i]
+	}
+	if n != len(run) || slices.Contains(sizes, 0) {
 		// gse returned pieces that do not tile the input; fall back to one
 		// token per character rather than emit wrong offsets.
-		for i := from; i < to; i++ {
-			emit(i, i+1, analysis.Ideographic, false)
+		sizes = sizes[:0]
+		for range run {
+			sizes = append(sizes, 1)
 		}
-		return
 	}
-	at := from
-	for _, w := range words {
-		size := utf8.RuneCountInString(w)
-		emit(at, at+size, analysis.Ideographic, false)
-		if t.subwords && size > 2 {
-			t.emitSubwords(folded, at, at+size, emit)
-		}
-		at += size
-	}
+	return sizes
 }
 
 // emitSubwords adds the dictionary words inside a longer word (医保卡 → 医保,
@@ -221,15 +243,14 @@ func analyzerConstructor(_ map[string]interface{}, cache *registry.Cache) (analy
 	if err != nil {
 		return nil, fmt.Errorf("%s analyzer: %w", AnalyzerName, err)
 	}
-	lower, err := cache.TokenFilterNamed(lowercase.Name)
-	if err != nil {
-		return nil, err
-	}
 	fold, err := cache.TokenFilterNamed(FoldFilterName)
 	if err != nil {
 		return nil, err
 	}
-	return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{lower, fold}}, nil
+	// No bleve lowercase filter: the fold filter lower-cases already, and
+	// bleve's corrupts a term after a letter whose lower case is shorter in
+	// UTF-8 (İstanbul → "i\xb0stanbu", K KELVIN SIGN), found by FuzzAnalyzer.
+	return &analysis.DefaultAnalyzer{Tokenizer: tok, TokenFilters: []analysis.TokenFilter{fold}}, nil
 }
 
 func bigramAnalyzerConstructor(_ map[string]interface{}, cache *registry.Cache) (analysis.Analyzer, error) {

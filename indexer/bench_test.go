@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // The tokenizer and bare gse run on the same seed text in one goroutine with
@@ -81,6 +82,32 @@ func BenchmarkGseCutSearch(b *testing.B) {
 	for b.Loop() {
 		seg.CutSearch(text, false)
 	}
+}
+
+// BenchmarkTokenizerVsGseCut alternates the tokenizer and bare gse Cut on the
+// same text and reports both throughputs and their ratio: interleaving keeps
+// a busy machine's drift out of the comparison that separate benchmarks suffer.
+func BenchmarkTokenizerVsGseCut(b *testing.B) {
+	text := benchText(b)
+	seg, _ := Segmenter()
+	tk, err := NewTokenizer(true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	input := []byte(text)
+	var tokTime, gseTime time.Duration
+	for b.Loop() {
+		start := time.Now()
+		tk.Tokenize(input)
+		mid := time.Now()
+		seg.Cut(text, false)
+		tokTime += mid.Sub(start)
+		gseTime += time.Since(mid)
+	}
+	mb := float64(len(input)) * float64(b.N) / 1e6
+	b.ReportMetric(mb/tokTime.Seconds(), "tokenizer-MB/s")
+	b.ReportMetric(mb/gseTime.Seconds(), "gse-Cut-MB/s")
+	b.ReportMetric(gseTime.Seconds()/tokTime.Seconds(), "tokenizer/gse")
 }
 
 func BenchmarkBuildSeeds(b *testing.B) {

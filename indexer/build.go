@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 )
@@ -380,7 +381,13 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) err
 	}
 	st.mu.Unlock()
 
-	body := strings.Join(page.Body, "\n")
+	body, full := indexedBody(page.Body)
+	if full > len(body) {
+		st.mu.Lock()
+		st.sum.Warnings = append(st.sum.Warnings, Skipped{File: f.path, Reason: fmt.Sprintf(
+			"body is %d bytes; indexed and stored the first %d", full, len(body))})
+		st.mu.Unlock()
+	}
 	doc := Document{
 		ID:         id,
 		Type:       TypeArticle,
@@ -392,6 +399,34 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) err
 	}
 	st.enrich(&doc, body)
 	return batch.Index(id, doc)
+}
+
+// MaxBodyBytes caps the body text of one article that is indexed and
+// stored. Real articles are 3-20 KB. Analysis holds every token of a
+// document with its term vector until the batch is written, ~100 bytes of
+// heap per byte of Chinese text, so an 8 MB page of one repeated word took
+// most of a gigabyte per worker; and every search hitting a stored body
+// highlights all of it.
+const MaxBodyBytes = 256 << 10
+
+// indexedBody joins the paragraphs and cuts the text to MaxBodyBytes, on a
+// paragraph break when that keeps at least half, else on a character
+// boundary. It also returns the length of the whole body.
+func indexedBody(paras []string) (body string, full int) {
+	body = strings.Join(paras, "\n")
+	if len(body) <= MaxBodyBytes {
+		return body, len(body)
+	}
+	cut := MaxBodyBytes
+	if nl := strings.LastIndexByte(body[:cut], '\n'); nl >= MaxBodyBytes/2 {
+		cut = nl
+	} else {
+		for !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+	}
+	// A copy, so the document does not pin the whole joined text.
+	return strings.Clone(body[:cut]), len(body)
 }
 
 func readPage(f pageFile) (*Page, error) {

@@ -3,6 +3,8 @@ package search
 import (
 	"context"
 	"math"
+	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -25,7 +27,7 @@ import (
 // word (余额 inside 医保余额) less again; bigram matches only rescue recall.
 // Optional parts (single characters, stop words through the title's bigrams,
 // the whole query as a phrase) order the documents that match the words.
-const (
+var (
 	boostTitle   = 3.0
 	boostBody    = 1.0
 	boostSnippet = 1.0
@@ -52,13 +54,32 @@ const (
 	// bonusArticle puts an article above the related-item teasers that carry
 	// its words: the teaser's text is an excerpt of some article.
 	bonusArticle = 1.0
+	scaleArticle = 1.1
 	// bonusAllWords ranks the documents that match every required word
 	// above those that match only some, when a short list is filled up.
 	bonusAllWords = 1000.0
 
+)
+
+const (
 	filterBoost   = 1e-4
 	maxQueryTerms = 16
 )
+
+// TUNING (temporary): HS_TUNE="name=value,..." overrides weights.
+func init() {
+	for _, kv := range strings.Split(os.Getenv("HS_TUNE"), ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(v, 64)
+		p := map[string]*float64{"title": &boostTitle, "body": &boostBody, "snippet": &boostSnippet, "syn": &weightSynonym, "sub": &weightSubword, "split": &weightSplit, "bigram": &boostBigram, "opt": &boostOptional, "cover": &boostTitleCover, "ptitle": &bonusPhraseTitle, "pbody": &bonusPhraseBody, "art": &bonusArticle, "sart": &scaleArticle}[k]
+		if p != nil {
+			*p = f
+		}
+	}
+}
 
 // variant is one way a query word can appear in a document.
 type variant struct {
@@ -327,8 +348,11 @@ func textQuery(plan *queryPlan, minShould int) query.Query {
 	}
 	art := query.NewTermQuery(indexer.TypeArticle)
 	art.SetField(indexer.FieldType)
-	should = append(should, &constQuery{clause: art, score: bonusArticle})
-	return query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
+	if bonusArticle > 0 {
+		should = append(should, &constQuery{clause: art, score: bonusArticle})
+	}
+	q := query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
+	return &scaleQuery{inner: q, cond: art, factor: scaleArticle}
 }
 
 // fillBelow is the number of documents matching every query word below
@@ -382,6 +406,9 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 	}
 	docs, err := r.DocCount()
 	if err != nil {
+		return nil, err
+	}
+	if ctx, err = withFieldStats(ctx, r, docs, q.field); err != nil {
 		return nil, err
 	}
 	dfs := make([]uint64, len(terms))

@@ -52,11 +52,22 @@ func badParam(param, format string, args ...any) error {
 	return &RequestError{Param: param, Message: fmt.Sprintf(format, args...)}
 }
 
+// requestParams are the parameters ParseRequest reads. Others are ignored
+// unchecked: rejecting a stray tracking parameter helps nobody, and an
+// unnamed one ("&=%FF") could only be blamed on a parameter named "".
+var requestParams = map[string]bool{
+	"q": true, "type": true, "province": true, "city": true, "topic": true,
+	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true,
+}
+
 // ParseRequest reads a request from URL query parameters (the names of the
 // HTTP API) and validates it.
 func ParseRequest(v url.Values) (Request, error) {
 	r := Request{Sort: SortRelevance, Page: 1, Size: DefaultPageSize}
 	for name, vals := range v {
+		if !requestParams[name] {
+			continue
+		}
 		if len(vals) > MaxFilterValues {
 			return r, badParam(name, "repeated %d times (at most %d)", len(vals), MaxFilterValues)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -270,6 +271,9 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if err != nil {
 		return nil, err
 	}
+	if ctx, err = withFieldStats(ctx, r, docs, q.field); err != nil {
+		return nil, err
+	}
 	df := func(term string) (uint64, error) {
 		tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, false)
 		if err != nil {
@@ -376,4 +380,147 @@ func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v va
 		parts = append(parts, newUnionSearcher(ss, 0, opts))
 	}
 	return searcher.NewConjunctionSearcher(ctx, r, parts, opts)
+}
+
+// bleve's BM25 divides a field's length by ceil(terms in the field's
+// dictionary / documents), and the dictionary size it reads is summed over
+// the index's segments: it depends on how the build happened to batch and
+// merge, so two builds of the same pages scored differently. The term
+// searchers here get the average number of distinct terms per document
+// instead (Σ document frequencies / documents), the same for every build.
+
+// fieldStats caches the per-field totals of one index snapshot (a read-only
+// generation keeps its snapshot).
+type fieldStats struct {
+	mu     sync.Mutex
+	totals map[string]int
+}
+
+var (
+	statsMu    sync.Mutex
+	statsCache = map[index.IndexReader]*fieldStats{}
+)
+
+// maxCachedSnapshots bounds the cache: generations are replaced rarely,
+// and a dropped entry is only recomputed.
+const maxCachedSnapshots = 8
+
+func snapshotStats(r index.IndexReader) *fieldStats {
+	statsMu.Lock()
+	defer statsMu.Unlock()
+	st := statsCache[r]
+	if st == nil {
+		if len(statsCache) >= maxCachedSnapshots {
+			clear(statsCache)
+		}
+		st = &fieldStats{totals: map[string]int{}}
+		statsCache[r] = st
+	}
+	return st
+}
+
+// withFieldStats returns ctx carrying BM25 statistics for field.
+func withFieldStats(ctx context.Context, r index.IndexReader, docs uint64, field string) (context.Context, error) {
+	st := snapshotStats(r)
+	st.mu.Lock()
+	total, ok := st.totals[field]
+	if !ok {
+		fd, err := r.FieldDict(field)
+		if err != nil {
+			st.mu.Unlock()
+			return nil, fmt.Errorf("field %s statistics: %w", field, err)
+		}
+		for {
+			e, err := fd.Next()
+			if err != nil {
+				_ = fd.Close()
+				st.mu.Unlock()
+				return nil, fmt.Errorf("field %s statistics: %w", field, err)
+			}
+			if e == nil {
+				break
+			}
+			total += int(e.Count)
+		}
+		_ = fd.Close()
+		st.totals[field] = total
+	}
+	st.mu.Unlock()
+	return context.WithValue(ctx, bsearch.BM25StatsKey, &bsearch.BM25Stats{
+		DocCount:         float64(docs),
+		FieldCardinality: map[string]int{field: total},
+	}), nil
+}
+
+// scaleQuery multiplies the score of every document of inner that cond
+// also matches by factor: a bonus proportional to the match, so it orders
+// two equally good matches (an article and the related-item teaser that
+// quotes it) whatever the size of the query's scores.
+type scaleQuery struct {
+	inner, cond query.Query
+	factor      float64
+}
+
+func (q *scaleQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	in, err := q.inner.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := q.cond.Searcher(ctx, r, m, bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		_ = in.Close()
+		return nil, err
+	}
+	return &scaleSearcher{Searcher: in, cond: cond, factor: q.factor}, nil
+}
+
+type scaleSearcher struct {
+	bsearch.Searcher
+	cond   bsearch.Searcher
+	cur    *bsearch.DocumentMatch
+	done   bool
+	factor float64
+}
+
+func (s *scaleSearcher) scale(ctx *bsearch.SearchContext, dm *bsearch.DocumentMatch, err error) (*bsearch.DocumentMatch, error) {
+	if dm == nil || err != nil {
+		return dm, err
+	}
+	// cond only moves forward: documents come in increasing id order.
+	if !s.done && (s.cur == nil || s.cur.IndexInternalID.Compare(dm.IndexInternalID) < 0) {
+		if s.cur != nil {
+			ctx.DocumentMatchPool.Put(s.cur)
+		}
+		s.cur, err = s.cond.Advance(ctx, dm.IndexInternalID)
+		if err != nil {
+			return nil, err
+		}
+		s.done = s.cur == nil
+	}
+	if s.cur != nil && s.cur.IndexInternalID.Equals(dm.IndexInternalID) {
+		dm.Score *= s.factor
+	}
+	return dm, nil
+}
+
+func (s *scaleSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Next(ctx)
+	return s.scale(ctx, dm, err)
+}
+
+func (s *scaleSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	dm, err := s.Searcher.Advance(ctx, id)
+	return s.scale(ctx, dm, err)
+}
+
+func (s *scaleSearcher) DocumentMatchPoolSize() int {
+	return s.Searcher.DocumentMatchPoolSize() + s.cond.DocumentMatchPoolSize() + 1
+}
+
+func (s *scaleSearcher) Close() error {
+	err := s.Searcher.Close()
+	if cerr := s.cond.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

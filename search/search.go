@@ -106,6 +106,11 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		sreq.Fields = hitFields
 		if plan.empty() || req.Sort == SortDate {
 			sreq.SortBy([]string{"-" + indexer.FieldDate, "-_score", "_id"})
+		} else {
+			// Equal scores (near-duplicate titles) in id order: otherwise
+			// they come in index order, which differs between builds, and a
+			// document can move between pages.
+			sreq.SortBy([]string{"-_score", "_id"})
 		}
 		for _, f := range facetDefs {
 			if len(selected(req, f.name)) == 0 {

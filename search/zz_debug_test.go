@@ -40,7 +40,7 @@ func TestZZExplain(t *testing.T) {
 		}
 		fmt.Printf("   total %d\n", sr.Total)
 		for i, h := range sr.Hits {
-			fmt.Printf("%2d %6.3f %s %s\n", i+1, h.Score, h.Fields["type"], h.Fields["title"])
+			fmt.Printf("%2d %.17g %s %s\n", i+1, h.Score, h.Fields["type"], h.Fields["title"])
 			if h.Expl != nil && i < 4 {
 				printExpl(h.Expl, 2, 0)
 			}
@@ -60,7 +60,7 @@ func printExpl(e *bsearch.Explanation, depth, lvl int) {
 		msg = msg[:110]
 	}
 	fmt.Printf("%s%.3f %s\n", strings.Repeat("  ", lvl+2), e.Value, msg)
-	if lvl < depth+4 {
+	if lvl < depth+8 {
 		for _, c := range e.Children {
 			printExpl(c, depth, lvl+1)
 		}

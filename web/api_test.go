@@ -322,6 +322,37 @@ func TestAPIDocument(t *testing.T) {
 	}
 }
 
+func TestAPISuggestAndFacets(t *testing.T) {
+	h := seedHandler(t)
+	r := apiGet(t, h, "/api/suggest?q="+url.QueryEscape("医保"))
+	var sug struct {
+		Query       string              `json:"query"`
+		Suggestions []search.Suggestion `json:"suggestions"`
+	}
+	r.decode(t, &sug)
+	if r.status != http.StatusOK || sug.Query != "医保" || sug.Suggestions == nil {
+		t.Errorf("suggest: %d %s", r.status, r.body)
+	}
+	for _, c := range []struct{ query, param string }{
+		{"q=%ff", "q"},
+		{"q=" + strings.Repeat("%E5%8C%BB", 51), "q"},
+		{"q=x&size=0", "size"},
+		{"q=x&size=21", "size"},
+		{"q=x&size=many", "size"},
+	} {
+		e := wantAPIError(t, apiGet(t, h, "/api/suggest?"+c.query), http.StatusBadRequest, "bad_request")
+		if !strings.HasPrefix(e.Message, c.param+":") {
+			t.Errorf("suggest?%s: message %q does not name %s", c.query, e.Message, c.param)
+		}
+	}
+	r = apiGet(t, h, "/api/facets")
+	var facets search.Facets
+	r.decode(t, &facets)
+	if r.status != http.StatusOK || len(facets.Province) == 0 || len(facets.Topic) == 0 || len(facets.Date) == 0 {
+		t.Errorf("facets: %d %s", r.status, r.body)
+	}
+}
+
 func TestAPINotFoundAndMethods(t *testing.T) {
 	h := seedHandler(t)
 	for _, target := range []string{"/api/nope", "/api", "/api/search/extra", "/api/articles/", "/nope"} {

@@ -51,8 +51,7 @@ func (s *Server) registerPages(r *gin.Engine) {
 // cannot share one template set.
 func mustParsePages(fsys fs.FS, names ...string) map[string]*template.Template {
 	base := template.Must(template.New("layout.html").Funcs(template.FuncMap{
-		"typeLabel":  typeLabel,
-		"monthLabel": monthLabel,
+		"typeLabel": typeLabel,
 	}).ParseFS(fsys, "templates/layout.html"))
 	out := make(map[string]*template.Template, len(names))
 	for _, n := range names {
@@ -476,6 +475,12 @@ func (s *Server) searchPage(c *gin.Context) {
 		s.badSearch(c, err, raw)
 		return
 	}
+	// A form submits its empty fields too (date_from=&date_to=); send the
+	// browser to the clean URL, so what people copy and share is readable.
+	if hasEmptyParam(raw) {
+		c.Redirect(http.StatusSeeOther, fromRequest(req).url())
+		return
+	}
 	ctx := c.Request.Context()
 	res, err := s.s.Search(ctx, req)
 	if err != nil {
@@ -552,6 +557,20 @@ func (s *Server) searchPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "search", p)
 }
 
+func hasEmptyParam(v url.Values) bool {
+	for name, vals := range v {
+		if _, known := paramLabels[name]; !known {
+			continue
+		}
+		for _, x := range vals {
+			if strings.TrimSpace(x) == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // badSearch shows what is wrong with a search URL and a way on. Parameters
 // are named in words, the value is shown escaped, never as JSON.
 func (s *Server) badSearch(c *gin.Context, err error, raw url.Values) {
@@ -609,9 +628,10 @@ func filterChips(q pageQuery) []link {
 
 func dateRangeLabel(from, to string) string {
 	if from != "" && to != "" {
-		if m := from[:7]; strings.HasSuffix(from, "-01") {
-			if f, t, ok := monthRange(m); ok && f == from && t == to {
-				return monthLabel(m)
+		// A range that is exactly one month reads as the month facet does.
+		if len(from) >= 7 {
+			if f, t, ok := monthRange(from[:7]); ok && f == from && t == to {
+				return monthLabel(from[:7])
 			}
 		}
 		return from + " 至 " + to
@@ -714,8 +734,12 @@ func (s *Server) dropFilterHints(ctx context.Context, q pageQuery) []link {
 		return nil
 	}
 	chips := filterChips(q)
+	for i, ch := range chips {
+		_, value, _ := strings.Cut(ch.Label, "：")
+		chips[i].Label = "去掉“" + value + "”"
+	}
 	if len(chips) > 1 {
-		chips = append(chips, link{Label: "全部筛选条件", URL: pageQuery{Q: q.Q, Sort: q.Sort, Size: q.Size}.url()})
+		chips = append(chips, link{Label: "去掉全部筛选条件", URL: pageQuery{Q: q.Q, Sort: q.Sort, Size: q.Size}.url()})
 	}
 	var out []link
 	for i, ch := range chips {
@@ -735,8 +759,7 @@ func (s *Server) dropFilterHints(ctx context.Context, q pageQuery) []link {
 		if err != nil || res.Total == 0 {
 			continue
 		}
-		label := strings.SplitN(ch.Label, "：", 2)
-		out = append(out, link{Label: label[len(label)-1], URL: ch.URL, Count: int(min(res.Total, math.MaxInt32))})
+		out = append(out, link{Label: ch.Label, URL: ch.URL, Count: int(min(res.Total, math.MaxInt32))})
 	}
 	slices.SortStableFunc(out, func(a, b link) int { return b.Count - a.Count })
 	return out

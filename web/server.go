@@ -104,7 +104,9 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	api.GET("/articles/:id", srv.apiDocument)
 	api.GET("/suggest", srv.apiSuggest)
 	api.GET("/facets", srv.apiFacets)
+	api.GET("/openapi.json", serveOpenAPI)
 	srv.registerPages(r)
+	srv.registerEmbed(r)
 	return r
 }
 

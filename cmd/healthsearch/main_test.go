@@ -69,7 +69,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 func seedIndex(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "index")
-	if _, _, err := runCLI(t, "index", "--src", seedsDir, "--index", dir, "--quiet"); err != nil {
+	if _, _, err := runCLI(t, "index", "--src", seedsDir, "--index", dir, "--log-level", "error"); err != nil {
 		t.Fatalf("index: %v", err)
 	}
 	return dir
@@ -113,7 +113,7 @@ func TestIndexCommandReportsSkippedPages(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stdout, _, err := runCLI(t, "index", "--src", src, "--index", filepath.Join(t.TempDir(), "i"), "--quiet")
+	stdout, _, err := runCLI(t, "index", "--src", src, "--index", filepath.Join(t.TempDir(), "i"), "--log-level", "error")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,15 +176,15 @@ func TestCommandErrors(t *testing.T) {
 	}{
 		{nil, "no command"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"index"}, "--src is required"},
-		{[]string{"index", "--index", empty}, "--src is required"},
-		{[]string{"index", "--src", seedsDir, "--index", empty, "--workers", "0"}, "--workers"},
-		{[]string{"index", "--src", filepath.Join(empty, "missing"), "--index", filepath.Join(empty, "i"), "--quiet"}, "missing"},
-		{[]string{"index", "--src", seedsDir, "--index", empty, "--topics", filepath.Join(empty, "none.yaml")}, "--topics"},
+		{[]string{"index"}, "--src"},
+		{[]string{"index", "--index", empty}, "--src"},
+		{[]string{"index", "--src", seedsDir, "--index", empty, "--workers", "0"}, "workers"},
+		{[]string{"index", "--src", filepath.Join(empty, "missing"), "--index", filepath.Join(empty, "i"), "--log-level", "error"}, "missing"},
+		{[]string{"index", "--src", seedsDir, "--index", empty, "--topics", filepath.Join(empty, "none.yaml")}, "topics"},
 		{[]string{"index", "--nope"}, "not defined"},
 		{[]string{"query", "--index", empty, "医保"}, "no index generation"},
 		{[]string{"serve", "--index", empty, "--addr", "127.0.0.1:0"}, "no index generation"},
-		{[]string{"serve", "--log-format", "xml"}, "--log-format"},
+		{[]string{"serve", "--log-format", "xml"}, "log-format"},
 	}
 	for _, c := range cases {
 		_, _, err := runCLI(t, c.args...)
@@ -222,15 +222,18 @@ func TestVersionCommand(t *testing.T) {
 // The user dictionary is loaded before the segmenter's first use, so it
 // gets a process of its own.
 func TestIndexCommandUserDict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the gse dictionary in a child process")
+	}
 	dict := filepath.Join(t.TempDir(), "words.txt")
 	if err := os.WriteFile(dict, []byte("跨省共济 60000 n\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := mainCommand(t, nil, "index", "--src", seedsDir, "--index", filepath.Join(t.TempDir(), "i"), "--dict", dict, "--quiet").CombinedOutput()
+	out, err := mainCommand(t, nil, "index", "--src", seedsDir, "--index", filepath.Join(t.TempDir(), "i"), "--dict", dict, "--log-level", "error").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "articles        5") {
 		t.Errorf("index --dict: %v\n%s", err, out)
 	}
-	out, err = mainCommand(t, nil, "index", "--src", seedsDir, "--index", filepath.Join(t.TempDir(), "i"), "--dict", dict+".missing", "--quiet").CombinedOutput()
+	out, err = mainCommand(t, nil, "index", "--src", seedsDir, "--index", filepath.Join(t.TempDir(), "i"), "--dict", dict+".missing", "--log-level", "error").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "user dictionary") {
 		t.Errorf("index with a missing --dict: %v\n%s", err, out)
 	}
@@ -257,6 +260,9 @@ func (l *lockedBuffer) String() string {
 // serve runs in a child process: it answers the API on the address from
 // HEALTHSEARCH_ADDR and shuts down cleanly on SIGTERM.
 func TestServeCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the gse dictionary in a child process")
+	}
 	dir := seedIndex(t)
 	cmd := mainCommand(t, []string{"HEALTHSEARCH_ADDR=127.0.0.1:0"}, "serve", "--index", dir, "--log-format", "json")
 	stdout, err := cmd.StdoutPipe()

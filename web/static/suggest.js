@@ -52,6 +52,9 @@
         close();
         return;
       }
+      // Says which text the list completes: tests wait on it, and it
+      // costs nothing.
+      list.dataset.prefix = prefix;
       items.forEach(function (s, i) {
         var li = document.createElement("li");
         li.id = "suggest-" + i;

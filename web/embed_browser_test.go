@@ -1,0 +1,240 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"healthsearch/search"
+)
+
+// embedBrowserTimeout bounds one browser test. It is generous for slow CI
+// machines; every step waits for what it needs to see, never for a time.
+const embedBrowserTimeout = 3 * time.Minute
+
+// pageEvents records what a page did that a test must not miss: dialogs
+// (injected script calling alert), uncaught exceptions and console errors
+// such as CSP violations.
+type pageEvents struct {
+	mu      sync.Mutex
+	dialogs []string
+	errors  []string
+}
+
+func (e *pageEvents) add(list *[]string, s string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	*list = append(*list, s)
+}
+
+func (e *pageEvents) snapshot() (dialogs, errors []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.dialogs), slices.Clone(e.errors)
+}
+
+// headlessChromium starts a fresh headless Chromium for one test, or skips
+// the test in -short mode or where there is no Chromium.
+func headlessChromium(t *testing.T) (context.Context, *pageEvents) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	bin := os.Getenv("HEALTHSEARCH_CHROMIUM")
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium"} {
+		if bin != "" {
+			break
+		}
+		bin, _ = exec.LookPath(name)
+	}
+	if bin == "" {
+		t.Skip("browser test skipped: no Chromium (apt-get install chromium, or set HEALTHSEARCH_CHROMIUM)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), embedBrowserTimeout)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(bin),
+		chromedp.Headless,
+		chromedp.NoSandbox, // CI containers run as root
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WSURLReadTimeout(2*time.Minute),
+	)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		// A browser newer than the protocol bindings sends event fields
+		// they do not know; those are not events the tests use.
+		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
+			t.Log(msg)
+		}
+	}))
+	t.Cleanup(cancelBrowser)
+
+	events := &pageEvents{}
+	chromedp.ListenTarget(bctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *cdppage.EventJavascriptDialogOpening:
+			events.add(&events.dialogs, string(ev.Type)+": "+ev.Message)
+			// Dismiss it, or the page would hang waiting for a click.
+			go chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false))
+		case *runtime.EventExceptionThrown:
+			events.add(&events.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *log.EventEntryAdded:
+			if ev.Entry.Level == log.LevelError {
+				events.add(&events.errors, fmt.Sprintf("console %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			}
+		}
+	})
+	if err := chromedp.Run(bctx); err != nil {
+		t.Fatalf("start chromium %s: %v", bin, err)
+	}
+	return bctx, events
+}
+
+func runBrowser(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// The example page of docs/embedding.md works in a browser under the
+// server's strict CSP: a typed query shows highlighted results from the
+// API on the page itself, and the input gets suggestions.
+func TestEmbedExampleBrowser(t *testing.T) {
+	eng := openSeedEngine(t, buildSeedIndex(t), search.Options{})
+	srv := httptest.NewServer(NewHandler(eng, Options{}))
+	defer srv.Close()
+	ctx, events := headlessChromium(t)
+
+	var title, href, location string
+	var marks, plainHits []*cdp.Node
+	runBrowser(t, ctx, "search from the example page",
+		chromedp.Navigate(srv.URL+"/embed/example"),
+		chromedp.WaitVisible("#box-q", chromedp.ByID),
+		chromedp.SendKeys("#box-q", "医保卡跨省", chromedp.ByID),
+		chromedp.SendKeys("#box-q", kb.Enter, chromedp.ByID),
+		chromedp.WaitVisible("#box-results .hs-hit", chromedp.ByQuery),
+		chromedp.Text("#box-results .hs-hit .hs-title", &title, chromedp.ByQuery),
+		chromedp.AttributeValue("#box-results .hs-hit .hs-title", "href", &href, nil, chromedp.ByQuery),
+		chromedp.Nodes("#box-results .hs-hit mark", &marks, chromedp.ByQueryAll),
+		chromedp.Location(&location),
+	)
+	if title != "医保卡如何跨省使用" {
+		t.Errorf("first result %q, want 医保卡如何跨省使用", title)
+	}
+	if !strings.HasPrefix(href, srv.URL+"/articles/a") {
+		t.Errorf("result links to %q", href)
+	}
+	if len(marks) == 0 {
+		t.Error("no highlighted matches in the results")
+	}
+	if location != srv.URL+"/embed/example" {
+		t.Errorf("the page navigated to %s; results belong on the page", location)
+	}
+
+	// Suggestions fill the input's datalist.
+	var suggestion string
+	runBrowser(t, ctx, "suggestions",
+		chromedp.Clear("#box-q", chromedp.ByID),
+		chromedp.SendKeys("#box-q", "yib", chromedp.ByID),
+		chromedp.WaitReady("#box-search-suggestions option", chromedp.ByQuery),
+		chromedp.AttributeValue("#box-search-suggestions option", "value", &suggestion, nil, chromedp.ByQuery),
+	)
+	if !strings.HasPrefix(suggestion, "医保") {
+		t.Errorf("first suggestion for yib: %q", suggestion)
+	}
+
+	// The plain form needs no script: it goes to the server's search page.
+	runBrowser(t, ctx, "plain form",
+		chromedp.SendKeys("#plain-q", "异地就医备案", chromedp.ByID),
+		chromedp.Submit("#plain-q", chromedp.ByID),
+		chromedp.WaitVisible(`a[href^="/articles/"]`, chromedp.ByQuery),
+		chromedp.Location(&location),
+		chromedp.Nodes(`a[href^="/articles/"]`, &plainHits, chromedp.ByQueryAll),
+	)
+	if !strings.HasPrefix(location, srv.URL+"/search?q=") || len(plainHits) == 0 {
+		t.Errorf("plain form went to %s with %d results", location, len(plainHits))
+	}
+
+	if dialogs, errs := events.snapshot(); len(dialogs) > 0 || len(errs) > 0 {
+		t.Errorf("dialogs %q, errors (a CSP violation shows here) %q", dialogs, errs)
+	}
+}
+
+// markupSearcher answers with markup where only escaped text belongs, as a
+// compromised or buggy server might: the embed script must render text.
+type markupSearcher struct{ brokenSearcher }
+
+func (markupSearcher) Search(_ context.Context, req search.Request) (*search.Result, error) {
+	return &search.Result{Query: req.Query, Total: 1, Page: 1, Size: req.Size, Hits: []search.Hit{{
+		ID: "a1", Type: "article", Date: "2025-01-02",
+		Title:       "x",
+		TitleHTML:   `<mark>医保</mark><img src=x onerror="alert('title')">&lt;b&gt;报销`,
+		SnippetHTML: `<script>alert('snippet')</script><a href="javascript:alert(1)">链接</a><mark>正文</mark>`,
+		URL:         "javascript:alert('url')",
+	}}}, nil
+}
+
+func (markupSearcher) Suggest(context.Context, string, int) ([]search.Suggestion, error) {
+	return []search.Suggestion{{Text: `"><img src=x onerror="alert('suggest')">`, Kind: "term"}}, nil
+}
+
+func TestEmbedScriptRendersOnlyText(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(markupSearcher{}, Options{}))
+	defer srv.Close()
+	ctx, events := headlessChromium(t)
+
+	var title, snippet string
+	var images, scripts, links, marks []*cdp.Node
+	var hasHref bool
+	runBrowser(t, ctx, "search with markup in the answer",
+		chromedp.Navigate(srv.URL+"/embed/example"),
+		chromedp.WaitVisible("#box-q", chromedp.ByID),
+		chromedp.SendKeys("#box-q", "医保", chromedp.ByID),
+		chromedp.WaitReady("#box-search-suggestions option", chromedp.ByQuery),
+		chromedp.SendKeys("#box-q", kb.Enter, chromedp.ByID),
+		chromedp.WaitVisible("#box-results .hs-hit", chromedp.ByQuery),
+		chromedp.Text("#box-results .hs-title", &title, chromedp.ByQuery),
+		chromedp.Text("#box-results .hs-snippet", &snippet, chromedp.ByQuery),
+		chromedp.Nodes("img", &images, chromedp.ByQueryAll, chromedp.AtLeast(0)),
+		chromedp.Nodes("#box-results script", &scripts, chromedp.ByQueryAll, chromedp.AtLeast(0)),
+		chromedp.Nodes("#box-results .hs-snippet a", &links, chromedp.ByQueryAll, chromedp.AtLeast(0)),
+		chromedp.Nodes("#box-results mark", &marks, chromedp.ByQueryAll),
+		chromedp.Evaluate(`document.querySelector("#box-results .hs-title").hasAttribute("href")`, &hasHref),
+	)
+	if title != "医保<b>报销" {
+		t.Errorf("title rendered as %q", title)
+	}
+	if !strings.HasSuffix(snippet, "正文") || !strings.Contains(snippet, "链接") {
+		t.Errorf("snippet rendered as %q", snippet)
+	}
+	if len(images)+len(scripts)+len(links) > 0 || len(marks) != 2 {
+		t.Errorf("markup got through: %d img, %d script, %d a; %d mark (want 2)", len(images), len(scripts), len(links), len(marks))
+	}
+	if hasHref {
+		t.Error("a javascript: URL became a link")
+	}
+	if dialogs, errs := events.snapshot(); len(dialogs) > 0 || len(errs) > 0 {
+		t.Errorf("dialogs %q, errors %q", dialogs, errs)
+	}
+}
