@@ -40,5 +40,39 @@ lint:
 eval:
 	GO=$(GO) bash eval/run.sh
 
+# Each fuzz target for FUZZTIME (no panic, no hang); a failure writes its
+# input under the package's testdata/fuzz/ and stops here.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := indexer:FuzzParsePage indexer:FuzzCleanSpaces indexer:FuzzAnalyzer search:FuzzParseRequest
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name (./$$pkg, $(FUZZTIME))"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME); \
+	done
+
+# 8 clients for at least 60 s while the index is rebuilt 3 times into the
+# served directory; fails on any failed request or unserved generation.
+# CLIENTS, DURATION and REINDEXES override; report in .cache/loadtest.
+loadtest:
+	GO=$(GO) bash scripts/loadtest.sh
+
+# nginx -t on deploy/nginx.conf where nginx is installed. It runs in a
+# scratch prefix with the log, cache and pid paths moved there, so it
+# touches nothing of the host's nginx; without root, port 80 (which nginx -t
+# binds) becomes 18080. mime.types comes from the installed nginx's own
+# configuration directory.
+.PHONY: deploy-check
+deploy-check:
+	@if ! command -v nginx >/dev/null 2>&1; then \
+		echo "deploy-check: nginx is not installed; skipping nginx -t on deploy/nginx.conf"; exit 0; fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	confdir=$$(dirname "$$(nginx -V 2>&1 | sed -n 's/.*--conf-path=\([^ ]*\).*/\1/p')") && \
+	sed -e "s#/var/log/nginx/#$$tmp/#g" -e "s#/var/cache/nginx/#$$tmp/#g" \
+		-e "s#/etc/nginx/mime.types#$$confdir/mime.types#" deploy/nginx.conf > "$$tmp/nginx.conf" && \
+	if [ "$$(id -u)" != 0 ]; then sed -i -e 's/listen 80;/listen 18080;/' -e 's/listen \[::\]:80;/listen [::]:18080;/' "$$tmp/nginx.conf"; fi && \
+	nginx -t -q -p "$$tmp/" -e "$$tmp/error.log" -g "pid $$tmp/nginx.pid;" -c "$$tmp/nginx.conf" && \
+	echo "deploy-check: deploy/nginx.conf is valid ($$(nginx -v 2>&1))"
+
 clean:
 	rm -rf bin data

@@ -88,7 +88,9 @@ func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
 	return seg, nil
 }
 
-// addDictWords reads "word [freq [pos]]" lines; '#' starts a comment.
+// addDictWords reads "word [freq [pos]]" lines; '#' starts a comment and
+// "-word" removes a word of the stock dictionary that glues characters
+// across a word boundary (在外 in 在外省 hides 外省).
 func addDictWords(seg *gse.Segmenter, name string, data []byte) error {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	line := 0
@@ -96,6 +98,15 @@ func addDictWords(seg *gse.Segmenter, name string, data []byte) error {
 		line++
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if w, ok := strings.CutPrefix(text, "-"); ok {
+			w = strings.ToLower(foldString(strings.TrimSpace(w)))
+			if _, _, found := seg.Find(w); found {
+				if err := seg.RemoveToken(w); err != nil {
+					return fmt.Errorf("%s:%d: remove %q: %w", name, line, w, err)
+				}
+			}
 			continue
 		}
 		fields := strings.Fields(text)
@@ -112,7 +123,14 @@ func addDictWords(seg *gse.Segmenter, name string, data []byte) error {
 			pos = fields[2]
 		}
 		word := strings.ToLower(foldString(fields[0]))
-		if err := seg.AddToken(word, freq, pos); err != nil {
+		// gse's AddToken keeps a word it already has with the stock weight,
+		// so a listed word the stock dictionary also has (外省) still lost to
+		// its neighbours (在外省 → 在外 / 省); the entry replaces it instead.
+		add := seg.AddToken
+		if _, _, ok := seg.Find(word); ok {
+			add = seg.ReAddToken
+		}
+		if err := add(word, freq, pos); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 	}

@@ -3,8 +3,6 @@ package search
 import (
 	"context"
 	"math"
-	"os"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -27,7 +25,7 @@ import (
 // word (余额 inside 医保余额) less again; bigram matches only rescue recall.
 // Optional parts (single characters, stop words through the title's bigrams,
 // the whole query as a phrase) order the documents that match the words.
-var (
+const (
 	boostTitle   = 3.0
 	boostBody    = 1.0
 	boostSnippet = 1.0
@@ -51,35 +49,23 @@ var (
 	// in the order typed.
 	bonusPhraseTitle = 4.0
 	bonusPhraseBody  = 1.0
-	// bonusArticle puts an article above the related-item teasers that carry
-	// its words: the teaser's text is an excerpt of some article.
+	// Articles rank above related items that match as well: a related item
+	// is a teaser of some article, its snippet an excerpt of the article's
+	// body, and as the shorter text BM25 favours it. bonusArticle adds a
+	// little to every article; scaleArticle multiplies an article's score,
+	// which settles an article and its teaser with the same title at any
+	// score level.
 	bonusArticle = 1.0
 	scaleArticle = 1.1
 	// bonusAllWords ranks the documents that match every required word
 	// above those that match only some, when a short list is filled up.
 	bonusAllWords = 1000.0
-
 )
 
 const (
 	filterBoost   = 1e-4
 	maxQueryTerms = 16
 )
-
-// TUNING (temporary): HS_TUNE="name=value,..." overrides weights.
-func init() {
-	for _, kv := range strings.Split(os.Getenv("HS_TUNE"), ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
-		f, _ := strconv.ParseFloat(v, 64)
-		p := map[string]*float64{"title": &boostTitle, "body": &boostBody, "snippet": &boostSnippet, "syn": &weightSynonym, "sub": &weightSubword, "split": &weightSplit, "bigram": &boostBigram, "opt": &boostOptional, "cover": &boostTitleCover, "ptitle": &bonusPhraseTitle, "pbody": &bonusPhraseBody, "art": &bonusArticle, "sart": &scaleArticle}[k]
-		if p != nil {
-			*p = f
-		}
-	}
-}
 
 // variant is one way a query word can appear in a document.
 type variant struct {
@@ -348,9 +334,7 @@ func textQuery(plan *queryPlan, minShould int) query.Query {
 	}
 	art := query.NewTermQuery(indexer.TypeArticle)
 	art.SetField(indexer.FieldType)
-	if bonusArticle > 0 {
-		should = append(should, &constQuery{clause: art, score: bonusArticle})
-	}
+	should = append(should, &constQuery{clause: art, score: bonusArticle})
 	q := query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
 	return &scaleQuery{inner: q, cond: art, factor: scaleArticle}
 }

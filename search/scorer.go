@@ -76,13 +76,20 @@ type unionSearcher struct {
 }
 
 func newUnionSearcher(children []bsearch.Searcher, tie float64, opts bsearch.SearcherOptions) *unionSearcher {
-	return &unionSearcher{
+	s := &unionSearcher{
 		children: children,
 		currs:    make([]*bsearch.DocumentMatch, len(children)),
 		matching: make([]int, 0, len(children)),
 		tie:      tie,
 		explain:  opts.Explain,
 	}
+	// Term scores apply their boosts only once a query norm is set. bleve's
+	// composite searchers set one when built and their parents override it;
+	// so does this one, for when it is the outermost searcher.
+	if w := s.Weight(); w > 0 {
+		s.SetQueryNorm(1 / math.Sqrt(w))
+	}
+	return s
 }
 
 func (s *unionSearcher) init(ctx *bsearch.SearchContext) error {
@@ -328,8 +335,7 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		// The typed word and its synonyms score with the idf of the most
 		// common of them (ref is at most their own); sub-words with their
 		// own, at most that.
-		idfCap := ref
-		s, err := term(v.text, dfs[i], q.boost*v.weight, idfCap)
+		s, err := term(v.text, dfs[i], q.boost*v.weight, ref)
 		if err != nil {
 			return fail(err)
 		}
@@ -390,7 +396,9 @@ func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v va
 // instead (Σ document frequencies / documents), the same for every build.
 
 // fieldStats caches the per-field totals of one index snapshot (a read-only
-// generation keeps its snapshot).
+// generation keeps its snapshot). Like the segmenter, the cache is shared
+// on purpose: summing a field's dictionary takes up to ~100 ms on the
+// corpus, too slow for every query, and a query only sees its snapshot.
 type fieldStats struct {
 	mu     sync.Mutex
 	totals map[string]int

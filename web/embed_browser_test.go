@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	nethtml "golang.org/x/net/html"
 
 	"healthsearch/search"
 )
@@ -152,10 +155,12 @@ func TestEmbedExampleBrowser(t *testing.T) {
 		t.Errorf("the page navigated to %s; results belong on the page", location)
 	}
 
-	// Suggestions fill the input's datalist.
+	// Suggestions fill the input's datalist. A fresh page gives an empty
+	// input the way a visitor finds it.
 	var suggestion string
 	runBrowser(t, ctx, "suggestions",
-		chromedp.Clear("#box-q", chromedp.ByID),
+		chromedp.Navigate(srv.URL+"/embed/example"),
+		chromedp.WaitVisible("#box-q", chromedp.ByID),
 		chromedp.SendKeys("#box-q", "yib", chromedp.ByID),
 		chromedp.WaitReady("#box-search-suggestions option", chromedp.ByQuery),
 		chromedp.AttributeValue("#box-search-suggestions option", "value", &suggestion, nil, chromedp.ByQuery),
@@ -237,4 +242,51 @@ func TestEmbedScriptRendersOnlyText(t *testing.T) {
 	if dialogs, errs := events.snapshot(); len(dialogs) > 0 || len(errs) > 0 {
 		t.Errorf("dialogs %q, errors %q", dialogs, errs)
 	}
+}
+
+// The embed files are served with their types and validators; the example
+// page carries no inline script or style, which the server's CSP forbids
+// (the browser test sees violations too, but only where Chromium runs).
+func TestEmbedAssets(t *testing.T) {
+	h := NewHandler(brokenSearcher{}, Options{})
+	for target, typ := range map[string]string{
+		"/embed/example":    "text/html; charset=utf-8",
+		"/embed/search.js":  "text/javascript; charset=utf-8",
+		"/embed/search.css": "text/css; charset=utf-8",
+	} {
+		rec := serveRecorded(h, httptest.NewRequest(http.MethodGet, target, nil))
+		etag := rec.Header().Get("ETag")
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != typ || etag == "" ||
+			!strings.HasPrefix(rec.Header().Get("Cache-Control"), "public, max-age=") {
+			t.Errorf("GET %s: %d %v", target, rec.Code, rec.Header())
+			continue
+		}
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("If-None-Match", etag)
+		if rec := serveRecorded(h, req); rec.Code != http.StatusNotModified {
+			t.Errorf("GET %s revalidated: %d, want 304", target, rec.Code)
+		}
+	}
+
+	doc, err := nethtml.Parse(bytes.NewReader(embedExamplePage.data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(*nethtml.Node)
+	walk = func(n *nethtml.Node) {
+		if n.Type == nethtml.ElementNode {
+			for _, a := range n.Attr {
+				if a.Key == "style" || strings.HasPrefix(a.Key, "on") || strings.HasPrefix(strings.TrimSpace(a.Val), "javascript:") {
+					t.Errorf("<%s %s=%q>: inline code is refused by the CSP", n.Data, a.Key, a.Val)
+				}
+			}
+			if n.Data == "style" || (n.Data == "script" && !slices.ContainsFunc(n.Attr, func(a nethtml.Attribute) bool { return a.Key == "src" })) {
+				t.Errorf("inline <%s> is refused by the CSP", n.Data)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
 }

@@ -132,11 +132,21 @@ func (s *Server) internalError(c *gin.Context, err error) {
 		apiError(c, http.StatusServiceUnavailable, "timeout", "the request took too long; try a narrower search")
 		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The client went away (a closed tab, a superseded suggestion):
+		// nobody reads the answer and no error of ours is to be logged.
+		apiError(c, statusClientClosed, "canceled", "the client closed the request")
+		return
+	}
 	s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err)
 	apiError(c, http.StatusInternalServerError, "internal", "internal error (request "+c.GetString(ctxRequestID)+")")
 }
 
 const ctxRequestID = "request_id"
+
+// statusClientClosed is nginx's code for a request the client abandoned; it
+// keeps those apart from server errors in logs and metrics.
+const statusClientClosed = 499
 
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-ID")

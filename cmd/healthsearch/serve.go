@@ -28,6 +28,29 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, hopts))
 }
 
+// maxHeaderBytes bounds a request's line and headers: a URL with a query
+// of the longest allowed search fits many times over.
+const maxHeaderBytes = 16 << 10
+
+// newHTTPServer returns the server with the limits that keep slow or
+// oversized clients from holding connections and memory: read and write
+// timeouts around the per-request deadline, an idle timeout, a header cap.
+func newHTTPServer(h http.Handler, cfg Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
+// serveContext is the parent of serve's lifetime, which also ends on
+// SIGINT or SIGTERM. Tests replace it to stop an in-process serve without
+// signalling the whole test binary.
+var serveContext = context.Background
+
 func runServe(args []string, stdout, stderr io.Writer) error {
 	cfg, rest, err := loadConfig("serve", args, stderr, os.Getenv)
 	if err != nil {
@@ -42,7 +65,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(serveContext(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	var metrics *web.Metrics
@@ -84,14 +107,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           web.NewHandler(eng, wopts),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-	}
+	srv := newHTTPServer(web.NewHandler(eng, wopts), cfg)
 	st := eng.Stats()
 	log.Info("serving", "addr", ln.Addr().String(), "generation", st.Generation, "docs", st.Docs)
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())

@@ -12,8 +12,8 @@
 
   var SUGGEST_DELAY_MS = 150;
 
-  // apiBase is the server the form's action points at: the API lives next
-  // to its /search page, also behind a path prefix.
+  // apiBase is the server the form's action points at, so a site writes
+  // the address once and the form works without this script too.
   function apiBase(form) {
     var action = new URL(form.getAttribute("action") || "/search", document.baseURI);
     return action.origin + action.pathname.replace(/\/search\/?$/, "");
