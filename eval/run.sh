@@ -26,7 +26,7 @@ START=$(date +%s)
 
 pids=()
 cleanup() {
-	for p in "${pids[@]}"; do
+	for p in ${pids[@]+"${pids[@]}"}; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done

@@ -339,15 +339,10 @@ func textQuery(plan *queryPlan, minShould int) query.Query {
 	return &scaleQuery{inner: q, cond: art, factor: scaleArticle}
 }
 
-// fillBelow is the number of documents matching every query word below
-// which the results are completed with documents matching some of them.
+// fillBelow is the number of results below which a search relaxes to the
+// next step of relaxations: a short list of documents matching every word
+// is completed by documents matching some, ranked after them.
 const fillBelow = 10
-
-// enough reports whether the results of relaxation step (0 = all words)
-// need no further relaxation.
-func enough(step int, total uint64) bool {
-	return total >= fillBelow
-}
 
 // relaxations lists the minimum numbers of required groups to try in turn:
 // all of them first, then half, then any one.

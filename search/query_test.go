@@ -237,3 +237,19 @@ func TestRankingRules(t *testing.T) {
 		}
 	})
 }
+
+func TestRoundScore(t *testing.T) {
+	x, y, z := 0.1, 0.2, 0.3
+	a, b := (x+y)+z, x+(y+z) // equal but for the order of addition
+	if a == b {
+		t.Fatal("the example no longer differs in the last bits")
+	}
+	if roundScore(a) != roundScore(b) {
+		t.Errorf("roundScore(%v) = %v, roundScore(%v) = %v", a, roundScore(a), b, roundScore(b))
+	}
+	for x, want := range map[float64]float64{0: 0, 0.123456789123: 0.123456789, 12345.6789012: 12345.6789, -2.5: -2.5} {
+		if got := roundScore(x); got != want {
+			t.Errorf("roundScore(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

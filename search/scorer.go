@@ -463,7 +463,8 @@ func withFieldStats(ctx context.Context, r index.IndexReader, docs uint64, field
 // scaleQuery multiplies the score of every document of inner that cond
 // also matches by factor: a bonus proportional to the match, so it orders
 // two equally good matches (an article and the related-item teaser that
-// quotes it) whatever the size of the query's scores.
+// quotes it) whatever the size of the query's scores. It is the root of the
+// text query and rounds the final scores (roundScore).
 type scaleQuery struct {
 	inner, cond query.Query
 	factor      float64
@@ -508,7 +509,20 @@ func (s *scaleSearcher) scale(ctx *bsearch.SearchContext, dm *bsearch.DocumentMa
 	if s.cur != nil && s.cur.IndexInternalID.Equals(dm.IndexInternalID) {
 		dm.Score *= s.factor
 	}
+	dm.Score = roundScore(dm.Score)
 	return dm, nil
+}
+
+// roundScore keeps nine significant digits. bleve adds up some clauses in
+// an order that depends on how the index is segmented, so two documents
+// that score the same can differ in the last bits, and differently in
+// another build; rounded, they tie and sort by id (search.go).
+func roundScore(x float64) float64 {
+	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+		return x
+	}
+	e := math.Pow(10, 9-math.Ceil(math.Log10(math.Abs(x))))
+	return math.Round(x*e) / e
 }
 
 func (s *scaleSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {

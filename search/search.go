@@ -127,7 +127,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 		// A short list of documents matching every word is completed by
 		// documents matching some (ranked after them, see textQuery).
-		if enough(i, sr.Total) || i == len(steps)-1 {
+		if sr.Total >= fillBelow || i == len(steps)-1 {
 			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}

@@ -1,7 +1,9 @@
 // Package web serves the search engine over HTTP with gin: the JSON API
-// (/api/search, /api/articles/:id, /api/suggest, /api/facets), health and
-// readiness probes, and the server-rendered search and article pages whose
-// templates and static files are embedded in the binary.
+// (/api/search, /api/articles/:id, /api/suggest, /api/facets, the admin
+// reindex endpoint and its OpenAPI description at /api/openapi.json), health
+// and readiness probes, Prometheus metrics, the server-rendered search and
+// article pages, and the embeddable search-box example under /embed/. Pages,
+// static files and the OpenAPI document are embedded in the binary.
 //
 // Handlers depend on the small Searcher interface, not on the engine, so
 // they can be tested with a real index or a fake alike.

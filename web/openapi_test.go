@@ -91,7 +91,7 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 	return doc
 }
 
-// htmlPage reports whether a gin route serves HTML pages or their assets,
+// htmlRoute reports whether a gin route serves HTML pages or their assets,
 // which the OpenAPI document of the JSON API leaves out on purpose.
 func htmlRoute(path string) bool {
 	if path == "/" || path == "/search" {
@@ -192,18 +192,18 @@ func TestOpenAPIResponses(t *testing.T) {
 	metrics := NewMetrics(eng.Stats)
 	mgr := indexer.NewManager(indexer.BuildOptions{Sources: []string{"../seeds"}, IndexDir: t.TempDir()}, metrics.ObserveBuild)
 	t.Cleanup(mgr.Wait)
-	real := NewHandler(eng, Options{AdminToken: token, Reindexer: mgr, CORSOrigins: []string{allowed}, Metrics: metrics})
+	live := NewHandler(eng, Options{AdminToken: token, Reindexer: mgr, CORSOrigins: []string{allowed}, Metrics: metrics})
 	busy := NewHandler(eng, Options{AdminToken: token, Reindexer: stubReindexer{indexer.ErrBuildRunning}})
 	cannotStart := NewHandler(eng, Options{AdminToken: token, Reindexer: stubReindexer{errors.New("disk full")}})
 	failing := NewHandler(brokenSearcher{errors.New("index corrupt")}, Options{})
 	slow := NewHandler(brokenSearcher{fmt.Errorf("search: %w", context.DeadlineExceeded)}, Options{})
 
 	var first search.Result
-	if err := json.Unmarshal(serveRecorded(real, httptest.NewRequest(http.MethodGet, "/api/search?q="+url.QueryEscape("医保卡跨省"), nil)).Body.Bytes(), &first); err != nil || len(first.Hits) == 0 {
+	if err := json.Unmarshal(serveRecorded(live, httptest.NewRequest(http.MethodGet, "/api/search?q="+url.QueryEscape("医保卡跨省"), nil)).Body.Bytes(), &first); err != nil || len(first.Hits) == 0 {
 		t.Fatalf("no hits to take ids from: %v", err)
 	}
 	var related search.Result
-	if err := json.Unmarshal(serveRecorded(real, httptest.NewRequest(http.MethodGet, "/api/search?type=related&size=1", nil)).Body.Bytes(), &related); err != nil || len(related.Hits) == 0 {
+	if err := json.Unmarshal(serveRecorded(live, httptest.NewRequest(http.MethodGet, "/api/search?type=related&size=1", nil)).Body.Bytes(), &related); err != nil || len(related.Hits) == 0 {
 		t.Fatalf("no related items: %v", err)
 	}
 
@@ -213,63 +213,63 @@ func TestOpenAPIResponses(t *testing.T) {
 	q := url.QueryEscape
 
 	exchanges := []apiExchange{
-		{"search", real, get("/api/search?q=" + q("医保卡跨省")), 200},
-		{"search with every parameter", real, get("/api/search?q=" + q("医保") + "&type=related&province=" + q("广西") + "&province=" + q("陕西") +
+		{"search", live, get("/api/search?q=" + q("医保卡跨省")), 200},
+		{"search with every parameter", live, get("/api/search?q=" + q("医保") + "&type=related&province=" + q("广西") + "&province=" + q("陕西") +
 			"&city=" + q("崇左") + "&topic=" + q("医保") + "&date_from=2025-01-01&date_to=2025-12-31&sort=date&page=1&size=5"), 200},
-		{"search with selected facets", real, get("/api/search?province=" + q("广西") + "&topic=" + q("异地就医")), 200},
-		{"search listing everything", real, get("/api/search"), 200},
-		{"search, second page", real, get("/api/search?q=" + q("医保") + "&page=2&size=3"), 200},
-		{"search without hits", real, get("/api/search?q=zqxjvbnm"), 200},
-		{"search matching some words", real, get("/api/search?q=" + q("医保卡 zqxjvbnm")), 200},
-		{"search from an allowed origin", real, withHeader(get("/api/search?q="+q("医保")), "Origin", allowed), 200},
-		{"search size 0", real, get("/api/search?size=0"), 400},
-		{"search size 101", real, get("/api/search?size=101"), 400},
-		{"search page 0", real, get("/api/search?page=0"), 400},
-		{"search page not a number", real, get("/api/search?page=two"), 400},
-		{"search past the window", real, get("/api/search?page=200&size=100"), 400},
-		{"search bad sort", real, get("/api/search?sort=popular"), 400},
-		{"search bad type", real, get("/api/search?type=video"), 400},
-		{"search bad date", real, get("/api/search?date_from=2025-13-01"), 400},
-		{"search dates reversed", real, get("/api/search?date_from=2025-05-01&date_to=2025-01-01"), 400},
-		{"search query too long", real, get("/api/search?q=" + q(strings.Repeat("医", 201))), 400},
-		{"search q twice", real, get("/api/search?q=a&q=b"), 400},
+		{"search with selected facets", live, get("/api/search?province=" + q("广西") + "&topic=" + q("异地就医")), 200},
+		{"search listing everything", live, get("/api/search"), 200},
+		{"search, second page", live, get("/api/search?q=" + q("医保") + "&page=2&size=3"), 200},
+		{"search without hits", live, get("/api/search?q=zqxjvbnm"), 200},
+		{"search matching some words", live, get("/api/search?q=" + q("医保卡 zqxjvbnm")), 200},
+		{"search from an allowed origin", live, withHeader(get("/api/search?q="+q("医保")), "Origin", allowed), 200},
+		{"search size 0", live, get("/api/search?size=0"), 400},
+		{"search size 101", live, get("/api/search?size=101"), 400},
+		{"search page 0", live, get("/api/search?page=0"), 400},
+		{"search page not a number", live, get("/api/search?page=two"), 400},
+		{"search past the window", live, get("/api/search?page=200&size=100"), 400},
+		{"search bad sort", live, get("/api/search?sort=popular"), 400},
+		{"search bad type", live, get("/api/search?type=video"), 400},
+		{"search bad date", live, get("/api/search?date_from=2025-13-01"), 400},
+		{"search dates reversed", live, get("/api/search?date_from=2025-05-01&date_to=2025-01-01"), 400},
+		{"search query too long", live, get("/api/search?q=" + q(strings.Repeat("医", 201))), 400},
+		{"search q twice", live, get("/api/search?q=a&q=b"), 400},
 		{"search engine failure", failing, get("/api/search?q=x"), 500},
 		{"search timeout", slow, get("/api/search?q=x"), 503},
 
-		{"article", real, get("/api/articles/" + first.Hits[0].ID), 200},
-		{"related item", real, get("/api/articles/" + related.Hits[0].ID), 200},
-		{"unknown document", real, get("/api/articles/a0000000000000000"), 404},
+		{"article", live, get("/api/articles/" + first.Hits[0].ID), 200},
+		{"related item", live, get("/api/articles/" + related.Hits[0].ID), 200},
+		{"unknown document", live, get("/api/articles/a0000000000000000"), 404},
 		{"document engine failure", failing, get("/api/articles/a1"), 500},
 		{"document timeout", slow, get("/api/articles/a1"), 503},
 
-		{"suggest", real, get("/api/suggest?q=" + q("医保")), 200},
-		{"suggest pinyin", real, get("/api/suggest?q=yb&size=3"), 200},
-		{"suggest nothing", real, get("/api/suggest?q=zqxj"), 200},
-		{"suggest empty", real, get("/api/suggest"), 200},
-		{"suggest size 0", real, get("/api/suggest?q=a&size=0"), 400},
-		{"suggest size 21", real, get("/api/suggest?q=a&size=21"), 400},
-		{"suggest prefix too long", real, get("/api/suggest?q=" + strings.Repeat("a", 51)), 400},
+		{"suggest", live, get("/api/suggest?q=" + q("医保")), 200},
+		{"suggest pinyin", live, get("/api/suggest?q=yb&size=3"), 200},
+		{"suggest nothing", live, get("/api/suggest?q=zqxj"), 200},
+		{"suggest empty", live, get("/api/suggest"), 200},
+		{"suggest size 0", live, get("/api/suggest?q=a&size=0"), 400},
+		{"suggest size 21", live, get("/api/suggest?q=a&size=21"), 400},
+		{"suggest prefix too long", live, get("/api/suggest?q=" + strings.Repeat("a", 51)), 400},
 		{"suggest engine failure", failing, get("/api/suggest?q=a"), 500},
 		{"suggest timeout", slow, get("/api/suggest?q=a"), 503},
 
-		{"facets", real, get("/api/facets"), 200},
+		{"facets", live, get("/api/facets"), 200},
 		{"facets engine failure", failing, get("/api/facets"), 500},
 		{"facets timeout", slow, get("/api/facets"), 503},
 
-		{"reindex status before a build", real, bearer(get("/api/admin/reindex"), token), 200},
-		{"reindex status without token", real, get("/api/admin/reindex"), 401},
-		{"reindex status wrong token", real, bearer(get("/api/admin/reindex"), "guess"), 401},
-		{"reindex start", real, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), token), 202},
-		{"reindex without token", real, httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), 401},
-		{"reindex wrong token", real, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), "guess"), 401},
+		{"reindex status before a build", live, bearer(get("/api/admin/reindex"), token), 200},
+		{"reindex status without token", live, get("/api/admin/reindex"), 401},
+		{"reindex status wrong token", live, bearer(get("/api/admin/reindex"), "guess"), 401},
+		{"reindex start", live, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), token), 202},
+		{"reindex without token", live, httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), 401},
+		{"reindex wrong token", live, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), "guess"), 401},
 		{"reindex while busy", busy, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), token), 409},
 		{"reindex cannot start", cannotStart, bearer(httptest.NewRequest(http.MethodPost, "/api/admin/reindex", nil), token), 500},
 
-		{"openapi", real, get("/api/openapi.json"), 200},
-		{"healthz", real, get("/healthz"), 200},
-		{"readyz", real, get("/readyz"), 200},
+		{"openapi", live, get("/api/openapi.json"), 200},
+		{"healthz", live, get("/healthz"), 200},
+		{"readyz", live, get("/readyz"), 200},
 		{"readyz not ready", failing, get("/readyz"), 503},
-		{"metrics", real, get("/metrics"), 200},
+		{"metrics", live, get("/metrics"), 200},
 	}
 	// Every /api/ operation refuses a browser on an origin outside the list.
 	for path, item := range doc.Paths.Map() {
@@ -278,11 +278,11 @@ func TestOpenAPIResponses(t *testing.T) {
 		}
 		for method := range item.Operations() {
 			req := httptest.NewRequest(method, strings.ReplaceAll(path, "{id}", first.Hits[0].ID), nil)
-			exchanges = append(exchanges, apiExchange{"refused origin " + method + " " + path, real, withHeader(bearer(req, token), "Origin", refused), 403})
+			exchanges = append(exchanges, apiExchange{"refused origin " + method + " " + path, live, withHeader(bearer(req, token), "Origin", refused), 403})
 		}
 	}
 	// The status of a finished build carries its summary.
-	exchanges = append(exchanges, apiExchange{"reindex status after a build", real, nil, 200})
+	exchanges = append(exchanges, apiExchange{"reindex status after a build", live, nil, 200})
 
 	// Some exchanges are there for an optional part of a schema; their
 	// bodies must show that part, or it would go unchecked.

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Target is one goal of issue 9 and how the run did against it.
+type Target struct {
+	Name     string  `json:"name"`
+	Goal     string  `json:"goal"`
+	Measured string  `json:"measured"`
+	Met      bool    `json:"met"`
+	Value    float64 `json:"value"`
+	Limit    float64 `json:"limit"`
+}
+
+// targets judges the largest scale and the server against the goals.
+func targets(res *Results) []Target {
+	var out []Target
+	add := func(name, goal string, value, limit float64, atMost bool, format string) {
+		met := value <= limit
+		if !atMost {
+			met = value >= limit
+		}
+		out = append(out, Target{Name: name, Goal: goal, Measured: fmt.Sprintf(format, value), Met: met, Value: value, Limit: limit})
+	}
+	if n := len(res.Index); n > 0 {
+		big := res.Index[n-1]
+		add(fmt.Sprintf("indexing throughput, %d×", big.Copies), "≥ 70% of bare gse", 100*big.OfGse, 70, false, "%.0f%%")
+		add(fmt.Sprintf("indexing peak RSS, %d×", big.Copies), "≤ 1.5 GB", big.PeakRSSMB, 1500, true, "%.0f MB")
+	}
+	if s := res.Serve; s != nil {
+		add("cold start", "≤ 3 s", s.ColdStartS, 3, true, "%.2f s")
+		add("latency p50, 1 client", "≤ 3 ms", s.Latency.P50MS, 3, true, "%.2f ms")
+		add("latency p99, 1 client", "≤ 20 ms", s.Latency.P99MS, 20, true, "%.2f ms")
+		add("server RSS while serving (VmHWM)", "≤ 600 MB", s.HWMMB, 600, true, "%.0f MB")
+	}
+	return out
+}
+
+// markdown renders the results as the tables the README shows.
+func markdown(res *Results) string {
+	var b strings.Builder
+	m := res.Machine
+	fmt.Fprintf(&b, "Machine: %d × %s, %s GB RAM, %s, %s; %d index workers. "+
+		"Load average (1/5/15 min) %s at the start, %s at the end. `make bench` took %.0f s.\n\n",
+		m.CPUs, m.CPUModel, m.MemoryGB, m.GoVersion, m.OS, res.Workers, res.LoadAvg[0], res.LoadAvg[1], res.TotalS)
+
+	if len(res.Index) > 0 {
+		b.WriteString("| indexing (seeds + corpus) |")
+		for _, r := range res.Index {
+			fmt.Fprintf(&b, " %d× |", r.Copies)
+		}
+		b.WriteString("\n|---|")
+		for range res.Index {
+			b.WriteString("---:|")
+		}
+		b.WriteString("\n")
+		row := func(name string, cell func(r *IndexRun) string) {
+			fmt.Fprintf(&b, "| %s |", name)
+			for _, r := range res.Index {
+				fmt.Fprintf(&b, " %s |", cell(r))
+			}
+			b.WriteString("\n")
+		}
+		row("pages (MB)", func(r *IndexRun) string { return fmt.Sprintf("%s (%.0f MB)", thousands(r.Pages), r.PagesMB) })
+		row("documents: articles + related items", func(r *IndexRun) string {
+			return fmt.Sprintf("%s = %s + %s", thousands(r.Documents), thousands(r.Articles), thousands(r.Related))
+		})
+		row("text analysed", func(r *IndexRun) string { return fmt.Sprintf("%.1f MB", r.TextMB) })
+		row("elapsed (process, dictionary load included)", func(r *IndexRun) string { return fmt.Sprintf("%.1f s", r.ElapsedS) })
+		row("docs/s", func(r *IndexRun) string { return thousands(int(r.DocsPerS + 0.5)) })
+		row("text MB/s", func(r *IndexRun) string { return fmt.Sprintf("%.2f", r.MBPerS) })
+		row("bare gse `Cut(text, false)`, same text and workers", func(r *IndexRun) string {
+			return fmt.Sprintf("%.2f MB/s (%.1f s + %.1f s load)", r.Gse.MBPerS, r.Gse.CutS, r.Gse.LoadS)
+		})
+		row("**indexing ÷ gse bound**", func(r *IndexRun) string { return fmt.Sprintf("**%.0f%%**", 100*r.OfGse) })
+		row("CPU time (user + sys)", func(r *IndexRun) string { return fmt.Sprintf("%.0f s", r.CPUS) })
+		row("peak RSS of the indexer", func(r *IndexRun) string { return fmt.Sprintf("%.0f MB", r.PeakRSSMB) })
+		row("index size on disk", func(r *IndexRun) string { return fmt.Sprintf("%.0f MB", r.IndexSizeMB) })
+		b.WriteString("\n")
+	}
+
+	if s := res.Serve; s != nil {
+		fmt.Fprintf(&b, "| serving the %d× index (%s documents) | |\n|---|---:|\n", res.Index[len(res.Index)-1].Copies, thousands(s.Documents))
+		fmt.Fprintf(&b, "| cold start: process start → first answered `/api/search` | %.2f s (listening after %.2f s) |\n", s.ColdStartS, s.ListenS)
+		l := s.Latency
+		fmt.Fprintf(&b, "| latency, 1 client, %s requests over `bench/queries.txt` | p50 %.2f ms · p95 %.2f ms · p99 %.2f ms · max %.1f ms |\n",
+			thousands(l.Requests), l.P50MS, l.P95MS, l.P99MS, l.MaxMS)
+		t := s.Throughput
+		fmt.Fprintf(&b, "| throughput, %d clients, %.0f s | %.0f queries/s (p50 %.1f ms, p99 %.1f ms) |\n", t.Clients, t.ElapsedS, t.QPS, t.P50MS, t.P99MS)
+		fmt.Fprintf(&b, "| server RSS while serving: largest VmRSS · VmHWM | %.0f MB · %.0f MB |\n", s.RSSMB, s.HWMMB)
+		if f := l.Failures + t.Failures; f > 0 {
+			fmt.Fprintf(&b, "| failed requests | %d |\n", f)
+		}
+		b.WriteString("\n")
+	}
+
+	if len(res.Targets) > 0 {
+		b.WriteString("| target | goal | measured | |\n|---|---|---:|:-:|\n")
+		for _, t := range res.Targets {
+			mark := "met"
+			if !t.Met {
+				mark = "**missed**"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.Name, t.Goal, t.Measured, mark)
+		}
+	}
+	return b.String()
+}
+
+func writeResults(dir string, res *Results, md string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(data, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+}
+
+// thousands formats n with comma separators: 58112 → 58,112.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
