@@ -335,7 +335,7 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) err
 		st.mu.Unlock()
 		return nil
 	}
-	id := ArticleID(page)
+	id := ArticleID(f.rel)
 	relIDs := make([]string, 0, len(page.Related))
 	seen := make(map[string]bool, len(page.Related))
 	for _, it := range page.Related {

@@ -232,7 +232,7 @@ func TestBuildSeeds(t *testing.T) {
 
 	t.Run("articles", func(t *testing.T) {
 		for name, p := range seeds {
-			id := ArticleID(p)
+			id := ArticleID(name)
 			f, ok := articles[id]
 			if !ok {
 				t.Errorf("%s: no article %s", name, id)
@@ -272,7 +272,7 @@ func TestBuildSeeds(t *testing.T) {
 				}
 			}
 		}
-		if f := articles[ArticleID(seeds["000_59d2d8c4907ebe6a.txt"])]; !strings.HasPrefix(str(f, FieldDate), "2025-04-04") {
+		if f := articles[ArticleID("000_59d2d8c4907ebe6a.txt")]; !strings.HasPrefix(str(f, FieldDate), "2025-04-04") {
 			t.Errorf("000: date %q, want 2025-04-04", str(f, FieldDate))
 		}
 	})
@@ -317,27 +317,29 @@ func TestBuildIsDeterministic(t *testing.T) {
 	}
 }
 
-// Indexing the seeds twice over (two copies of the folder) merges the
-// duplicate pages and gives the same related-item count.
+// Indexing the seeds twice over gives the same related-item count. Copies
+// under different paths are different pages (articles); two source folders
+// mirroring the same paths give each article once.
 func TestBuildDuplicateFolders(t *testing.T) {
 	src := t.TempDir()
 	copyDir(t, buildSeedsDir, filepath.Join(src, "copy1"))
 	copyDir(t, buildSeedsDir, filepath.Join(src, "copy2"))
 	for _, c := range []struct {
-		name string
-		srcs []string
+		name                        string
+		srcs                        []string
+		articles, duplicates, slots int
 	}{
-		{"one folder holding two copies", []string{src}},
-		{"two source folders", []string{filepath.Join(src, "copy1"), filepath.Join(src, "copy2")}},
+		{"one folder holding two copies", []string{src}, 10, 0, 200},
+		{"two source folders", []string{filepath.Join(src, "copy1"), filepath.Join(src, "copy2")}, 5, 5, 100},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			sum := buildIndex(t, dir, 3, c.srcs...)
-			if sum.Pages != 10 || sum.Articles != 5 || sum.DuplicatePages != 5 || sum.RelatedItems != 100 || sum.RelatedSlots != 100 {
-				t.Errorf("summary %+v: want 10 pages, 5 articles, 5 duplicates, 100 related items of 100 slots", sum)
+			if sum.Pages != 10 || sum.Articles != c.articles || sum.DuplicatePages != c.duplicates || sum.RelatedItems != 100 || sum.RelatedSlots != c.slots {
+				t.Errorf("summary %+v: want 10 pages, %d articles, %d duplicates, 100 related items of %d slots", sum, c.articles, c.duplicates, c.slots)
 			}
-			if n, _ := openLive(t, dir).DocCount(); n != 105 {
-				t.Errorf("doc count %d, want 105", n)
+			if n, _ := openLive(t, dir).DocCount(); n != uint64(c.articles+100) {
+				t.Errorf("doc count %d, want %d", n, c.articles+100)
 			}
 		})
 	}
@@ -395,7 +397,7 @@ func TestBuildRecurringRelatedItem(t *testing.T) {
 	idx := openLive(t, dir)
 	docs := allDocs(t, idx)
 	f := docs[RelatedID(shared)]
-	if got, want := strs(f, FieldArticleIDs), []string{ArticleID(first), ArticleID(second)}; !reflect.DeepEqual(got, want) {
+	if got, want := strs(f, FieldArticleIDs), []string{ArticleID("000_59d2d8c4907ebe6a.txt"), ArticleID("zz_second.txt")}; !reflect.DeepEqual(got, want) {
 		t.Errorf("article ids %v, want %v (page order)", got, want)
 	}
 	if got := str(f, FieldTitle); got != shared.Title {
@@ -404,10 +406,10 @@ func TestBuildRecurringRelatedItem(t *testing.T) {
 	if got := str(f, FieldDate); !strings.HasPrefix(got, "2025-06-01") {
 		t.Errorf("date %q, want the newest 2025-06-01", got)
 	}
-	if got := str(docs[ArticleID(second)], FieldDate); !strings.HasPrefix(got, "2025-06-01") {
+	if got := str(docs[ArticleID("zz_second.txt")], FieldDate); !strings.HasPrefix(got, "2025-06-01") {
 		t.Errorf("second article date %q, want its newest item's 2025-06-01", got)
 	}
-	if got := strs(docs[RelatedID(own)], FieldArticleIDs); !reflect.DeepEqual(got, []string{ArticleID(second)}) {
+	if got := strs(docs[RelatedID(own)], FieldArticleIDs); !reflect.DeepEqual(got, []string{ArticleID("zz_second.txt")}) {
 		t.Errorf("own item article ids %v", got)
 	}
 }

@@ -3,6 +3,8 @@ package indexer
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -36,10 +38,13 @@ type Document struct {
 	Source string `json:"source,omitempty"`
 }
 
-// ArticleID derives an article's id from its content, so the same page gets
-// the same id in every build and two copies of a page collapse into one.
-func ArticleID(p *Page) string {
-	return "a" + contentHash(normalizeKey(p.Title), normalizeKey(strings.Join(p.Body, "\n")))
+// ArticleID derives an article's id from its page's path relative to its
+// source folder: a page is an address on the site, so the same page keeps
+// its id across builds even when its text is edited, two source folders
+// mirroring the same path give one article, and copies of a page under
+// different paths stay distinct articles.
+func ArticleID(relPath string) string {
+	return "a" + contentHash(strings.TrimPrefix(path.Clean("/"+filepath.ToSlash(relPath)), "/"))
 }
 
 // RelatedID derives a related item's id from its normalised title and

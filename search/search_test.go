@@ -461,7 +461,7 @@ func parsedSeed(t *testing.T, name string) *indexer.Page {
 func TestDocument(t *testing.T) {
 	ctx := context.Background()
 	page := parsedSeed(t, "001_6a117c224b11a31a.txt")
-	id := indexer.ArticleID(page)
+	id := indexer.ArticleID("001_6a117c224b11a31a.txt")
 	doc, err := seedEngine.Document(ctx, id)
 	if err != nil {
 		t.Fatal(err)

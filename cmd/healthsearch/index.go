@@ -25,6 +25,9 @@ func runIndex(args []string, stdout, stderr io.Writer) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("index: unexpected arguments %q (sources are given with --src)", rest)
 	}
+	if err := loadUserDict(cfg); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
 	opts, err := buildOptions(cfg)
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
@@ -56,11 +59,6 @@ func buildOptions(cfg Config) (indexer.BuildOptions, error) {
 	if len(cfg.Sources) == 0 {
 		return indexer.BuildOptions{}, fmt.Errorf("no sources: give --src DIR (or HEALTHSEARCH_SRC, or sources in the config file)")
 	}
-	if cfg.Dict != "" {
-		if err := indexer.AddUserDict(cfg.Dict); err != nil {
-			return indexer.BuildOptions{}, fmt.Errorf("setting dict: %w", err)
-		}
-	}
 	enr := enrich.Default()
 	if cfg.Topics != "" {
 		data, err := os.ReadFile(cfg.Topics)
@@ -77,6 +75,19 @@ func buildOptions(cfg Config) (indexer.BuildOptions, error) {
 		Workers:  cfg.Workers,
 		Enrich:   enrichFunc(enr),
 	}, nil
+}
+
+// loadUserDict registers the extra dictionary before anything segments:
+// index, serve and query must all split words the same way, or a word the
+// dictionary joins in the index would be split in queries.
+func loadUserDict(cfg Config) error {
+	if cfg.Dict == "" {
+		return nil
+	}
+	if err := indexer.AddUserDict(cfg.Dict); err != nil {
+		return fmt.Errorf("setting dict: %w", err)
+	}
+	return nil
 }
 
 func enrichFunc(e *enrich.Enricher) indexer.EnrichFunc {

@@ -21,6 +21,9 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	q := strings.Join(rest, " ")
+	if err := loadUserDict(cfg); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
 	vocab, err := vocabulary(cfg)
 	if err != nil {
 		return err

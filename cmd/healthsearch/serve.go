@@ -60,6 +60,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
 	log := newLogger(cfg, stderr)
+	if err := loadUserDict(cfg); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	vocab, err := vocabulary(cfg)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
