@@ -104,7 +104,9 @@ type crashChild struct {
 // ready.
 func startHelper(t *testing.T, mode string, env ...string) *crashChild {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
+	// The timeout ends a helper this test fails to kill (the serving one
+	// loops until killed) rather than leave it running.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.timeout=10m")
 	cmd.Env = append(append(os.Environ(), envHelper+"="+mode), env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()

@@ -79,7 +79,8 @@ func headlessChromium(t *testing.T) (context.Context, *pageEvents) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: chromedp makes a fresh profile and removes it
+		// after the browser exits, which t.TempDir's cleanup cannot wait for.
 		chromedp.WSURLReadTimeout(2*time.Minute),
 	)
 	t.Cleanup(cancelAlloc)
