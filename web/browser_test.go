@@ -3,21 +3,15 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -26,41 +20,6 @@ import (
 // machines are slow and busy; every step waits for what it needs to see,
 // so a fast machine never waits this long.
 const browserTimeout = 5 * time.Minute
-
-// findChromium returns the browser to drive: $HEALTHSEARCH_CHROMIUM, or
-// the first Chromium or Chrome on the PATH.
-func findChromium() string {
-	if p := os.Getenv("HEALTHSEARCH_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// browserEvents records what the page did that a test must not miss:
-// dialogs (an alert from injected script), uncaught exceptions and console
-// errors such as CSP violations.
-type browserEvents struct {
-	mu      sync.Mutex
-	dialogs []string
-	errors  []string
-}
-
-func (e *browserEvents) add(list *[]string, s string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	*list = append(*list, s)
-}
-
-func (e *browserEvents) snapshot() (dialogs, errors []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.dialogs), slices.Clone(e.errors)
-}
 
 // jsString quotes s for a JavaScript expression.
 func jsString(s string) string {
@@ -74,10 +33,6 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	chromium := findChromium()
-	if chromium == "" {
-		t.Skip("browser test skipped: no Chromium found (install the chromium package, or set HEALTHSEARCH_CHROMIUM)")
-	}
 	srv := httptest.NewServer(seedHandler(t))
 	defer srv.Close()
 
@@ -88,50 +43,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox, // root in CI containers
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("lang", "zh-CN"),
-		// No UserDataDir: chromedp then creates a fresh profile directory
-		// and removes it once the browser has exited, which t.TempDir
-		// cannot wait for.
-		chromedp.WindowSize(1280, 1000),
-		chromedp.WSURLReadTimeout(2*time.Minute),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf), chromedp.WithErrorf(func(format string, args ...any) {
-		// A browser newer than the protocol bindings sends event fields
-		// they do not know; those events are not ones the test uses.
-		if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "could not unmarshal event") {
-			t.Log(msg)
-		}
-	}))
-	defer cancelBrowser()
-
-	events := &browserEvents{}
-	chromedp.ListenTarget(bctx, func(ev any) {
-		switch ev := ev.(type) {
-		case *cdppage.EventJavascriptDialogOpening:
-			events.add(&events.dialogs, string(ev.Type)+": "+ev.Message)
-			// Dismiss it, or the page would hang waiting for a click.
-			go chromedp.Run(bctx, cdppage.HandleJavaScriptDialog(false))
-		case *runtime.EventExceptionThrown:
-			events.add(&events.errors, "exception: "+ev.ExceptionDetails.Error())
-		case *log.EventEntryAdded:
-			if ev.Entry.Level == log.LevelError && !strings.Contains(ev.Entry.Text, "favicon") {
-				events.add(&events.errors, fmt.Sprintf("console %s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
-			}
-		}
-	})
+	bctx, events := headlessChromium(t, browserTimeout, chromedp.Flag("lang", "zh-CN"), chromedp.WindowSize(1280, 1000))
 
 	// run executes browser actions, saving a screenshot when they fail so
 	// a CI failure can be seen, not guessed.

@@ -116,7 +116,7 @@ func TestCORSNoneByDefault(t *testing.T) {
 // the embed script of docs/embedding.md: it works when the page's origin
 // is in the API server's allow-list and is refused when it is not.
 func TestCORSFromBrowser(t *testing.T) {
-	ctx, events := headlessChromium(t)
+	ctx, events := headlessChromium(t, embedBrowserTimeout)
 	eng := openSeedEngine(t, buildSeedIndex(t), search.Options{})
 
 	// The site's address must be known before the API servers start, to
