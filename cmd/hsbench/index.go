@@ -50,9 +50,11 @@ type IndexRun struct {
 	OfGse float64 `json:"of_gse_bound"`
 }
 
-// GseRun is the bare gse bound: the same dictionary (indexer.Segmenter),
-// Cut(text, false), the mode our tokenizer cuts Han runs in, over the same
-// text by the same number of workers.
+// GseRun is the bare gse bound: the same dictionary (indexer.Segmenter)
+// and the same text, cut by the same number of workers. The bound is gse's
+// search mode, CutSearch(text, false): the DAG without HMM that our
+// tokenizer runs on each Han run, plus the dictionary sub-words that it also
+// emits. Plain Cut(text, false), without the sub-words, is reported beside.
 type GseRun struct {
 	Mode     string  `json:"mode"`
 	Workers  int     `json:"workers"`
@@ -60,6 +62,8 @@ type GseRun struct {
 	CutS     float64 `json:"cut_s"`
 	ElapsedS float64 `json:"elapsed_s"` // LoadS + CutS, to compare with a process that loads too
 	MBPerS   float64 `json:"text_mb_per_s"`
+	// PlainCutMBPerS is Cut(text, false) over the same text.
+	PlainCutMBPerS float64 `json:"plain_cut_mb_per_s"`
 }
 
 // indexScale builds the index of scale n with the healthsearch binary and
@@ -77,15 +81,24 @@ func indexScale(ctx context.Context, o options, bin, indexDir string, srcs []str
 	}
 	r.TextMB = float64(textBytes) / 1e6
 	log.step("%d×: gse bound over %.1f MB of text, %d workers", n, r.TextMB, o.workers)
-	cut, err := gseBound(ctx, texts, o.workers)
+	seg, err := indexer.Segmenter()
+	if err != nil {
+		return nil, err
+	}
+	cut, err := gseBound(ctx, texts, o.workers, func(t string) { seg.CutSearch(t, false) })
+	if err != nil {
+		return nil, err
+	}
+	plain, err := gseBound(ctx, texts, o.workers, func(t string) { seg.Cut(t, false) })
 	if err != nil {
 		return nil, err
 	}
 	texts = nil
 	r.Gse = GseRun{
-		Mode: "Cut(text, false)", Workers: o.workers,
+		Mode: "CutSearch(text, false)", Workers: o.workers,
 		LoadS: dictLoad.Seconds(), CutS: cut.Seconds(),
 		ElapsedS: (dictLoad + cut).Seconds(), MBPerS: r.TextMB / cut.Seconds(),
+		PlainCutMBPerS: r.TextMB / plain.Seconds(),
 	}
 
 	log.step("%d×: healthsearch index (%d workers)", n, o.workers)
@@ -204,13 +217,9 @@ func collectTexts(srcs []string) ([]string, error) {
 	return texts, nil
 }
 
-// gseBound cuts every text with the shared segmenter on workers goroutines
-// and returns the wall time.
-func gseBound(ctx context.Context, texts []string, workers int) (time.Duration, error) {
-	seg, err := indexer.Segmenter()
-	if err != nil {
-		return 0, err
-	}
+// gseBound runs cut over every text on workers goroutines and returns the
+// wall time.
+func gseBound(ctx context.Context, texts []string, workers int, cut func(string)) (time.Duration, error) {
 	jobs := make(chan string, 256)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -219,7 +228,7 @@ func gseBound(ctx context.Context, texts []string, workers int) (time.Duration, 
 		go func() {
 			defer wg.Done()
 			for t := range jobs {
-				seg.Cut(t, false)
+				cut(t)
 			}
 		}()
 	}

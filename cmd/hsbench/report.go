@@ -30,7 +30,7 @@ func targets(res *Results) []Target {
 	}
 	if n := len(res.Index); n > 0 {
 		big := res.Index[n-1]
-		add(fmt.Sprintf("indexing throughput, %d×", big.Copies), "≥ 70% of bare gse", 100*big.OfGse, 70, false, "%.0f%%")
+		add(fmt.Sprintf("indexing throughput, %d×", big.Copies), "≥ 70% of bare gse CutSearch", 100*big.OfGse, 70, false, "%.0f%%")
 		add(fmt.Sprintf("indexing peak RSS, %d×", big.Copies), "≤ 1.5 GB", big.PeakRSSMB, 1500, true, "%.0f MB")
 	}
 	if s := res.Serve; s != nil {
@@ -75,9 +75,10 @@ func markdown(res *Results) string {
 		row("elapsed (process, dictionary load included)", func(r *IndexRun) string { return fmt.Sprintf("%.1f s", r.ElapsedS) })
 		row("docs/s", func(r *IndexRun) string { return thousands(int(r.DocsPerS + 0.5)) })
 		row("text MB/s", func(r *IndexRun) string { return fmt.Sprintf("%.2f", r.MBPerS) })
-		row("bare gse `Cut(text, false)`, same text and workers", func(r *IndexRun) string {
+		row("bare gse `CutSearch(text, false)`, same text and workers", func(r *IndexRun) string {
 			return fmt.Sprintf("%.2f MB/s (%.1f s + %.1f s load)", r.Gse.MBPerS, r.Gse.CutS, r.Gse.LoadS)
 		})
+		row("bare gse `Cut(text, false)`, for reference", func(r *IndexRun) string { return fmt.Sprintf("%.2f MB/s", r.Gse.PlainCutMBPerS) })
 		row("**indexing ÷ gse bound**", func(r *IndexRun) string { return fmt.Sprintf("**%.0f%%**", 100*r.OfGse) })
 		row("CPU time (user + sys)", func(r *IndexRun) string { return fmt.Sprintf("%.0f s", r.CPUS) })
 		row("peak RSS of the indexer", func(r *IndexRun) string { return fmt.Sprintf("%.0f MB", r.PeakRSSMB) })

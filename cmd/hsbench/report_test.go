@@ -1,0 +1,68 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// summaryOutput is what `healthsearch index` prints (cmd/healthsearch
+// printSummary).
+const summaryOutput = `generation      gen-20261123T104430.123456789
+pages read      58117 (414.2 MB)
+articles        58117 (0 duplicate pages merged)
+related items   7326 unique of 813584 slots
+skipped         0
+elapsed         41.7s (1569 docs/s)
+`
+
+func TestParseSummary(t *testing.T) {
+	var r IndexRun
+	if err := parseSummary(summaryOutput, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Pages != 58117 || r.PagesMB != 414.2 || r.Articles != 58117 || r.Merged != 0 || r.Related != 7326 || r.BuildS != 41.7 {
+		t.Errorf("parsed %+v", r)
+	}
+	if err := parseSummary("pages read 3", &r); err == nil {
+		t.Error("no error for a truncated summary")
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 65443: "65,443", 1234567: "1,234,567", -4200: "-4,200"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestTargetsAndMarkdown(t *testing.T) {
+	res := &Results{
+		Machine: Machine{CPUs: 2, CPUModel: "Test CPU", GoVersion: "go1.26"},
+		Index: []*IndexRun{
+			{Copies: 1, ElapsedS: 10, OfGse: 0.3, PeakRSSMB: 800},
+			{Copies: 8, ElapsedS: 40, OfGse: 0.75, PeakRSSMB: 1600},
+		},
+		Serve: &ServeRun{ColdStartS: 2.5, Latency: LoadReport{P50MS: 2, P99MS: 30}, HWMMB: 500},
+	}
+	res.Targets = targets(res)
+	met := map[string]bool{}
+	for _, tg := range res.Targets {
+		met[tg.Name] = tg.Met
+	}
+	want := map[string]bool{
+		"indexing throughput, 8×": true, "indexing peak RSS, 8×": false, "cold start": true,
+		"latency p50, 1 client": true, "latency p99, 1 client": false, "server RSS while serving (VmHWM)": true,
+	}
+	for name, w := range want {
+		if got, ok := met[name]; !ok || got != w {
+			t.Errorf("target %q: met=%v (present %v), want %v", name, got, ok, w)
+		}
+	}
+	md := markdown(res)
+	for _, s := range []string{"2 × Test CPU", "| 1× | 8× |", "**75%**", "| latency p99, 1 client | ≤ 20 ms | 30.00 ms | **missed** |"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown lacks %q:\n%s", s, md)
+		}
+	}
+}
