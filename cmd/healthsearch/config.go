@@ -6,10 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -260,12 +261,7 @@ func applyFile(cfg *Config, path string) error {
 		raw["src"] = v
 		delete(raw, "sources")
 	}
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		s, ok := byKey[k]
 		if !ok {
 			return fmt.Errorf("config file %s: unknown setting %q", path, k)
