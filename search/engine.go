@@ -12,6 +12,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
 )
@@ -43,6 +44,11 @@ type Engine struct {
 	// Swap returns no search is still using the old index and it can close.
 	alias bleve.IndexAlias
 
+	// searchMu lets the searches that read a generation's snapshot finish
+	// before a reload closes it: they hold it for reading, the swap for
+	// writing.
+	searchMu sync.RWMutex
+
 	mu      sync.Mutex // serialises reloads
 	current atomic.Pointer[generation]
 	closed  atomic.Bool
@@ -56,6 +62,7 @@ type generation struct {
 	docs    uint64
 	meta    indexer.GenerationMeta
 	suggest *suggester
+	table   *docTable
 }
 
 // Open opens the live generation of dir.
@@ -97,12 +104,54 @@ func openGeneration(path string) (*generation, error) {
 	}
 	meta, _ := indexer.ReadGenerationMeta(path)
 	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta}
+	if g.table, err = readDocTable(idx); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
+	}
 	g.suggest, err = buildSuggester(idx)
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("open generation %s: suggestions: %w", filepath.Base(path), err)
 	}
 	return g, nil
+}
+
+func readDocTable(idx bleve.Index) (*docTable, error) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return loadDocTable(r)
+}
+
+// snapshot returns the live generation and a reader of it, valid until
+// release is called.
+func (e *Engine) snapshot() (*generation, index.IndexReader, func(), error) {
+	e.searchMu.RLock()
+	if e.closed.Load() {
+		e.searchMu.RUnlock()
+		return nil, nil, nil, errors.New("engine closed")
+	}
+	g := e.current.Load()
+	adv, err := g.idx.Advanced()
+	if err != nil {
+		e.searchMu.RUnlock()
+		return nil, nil, nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		e.searchMu.RUnlock()
+		return nil, nil, nil, err
+	}
+	return g, r, func() {
+		_ = r.Close()
+		e.searchMu.RUnlock()
+	}, nil
 }
 
 // Reload swaps in the live generation if it changed. It reports whether it
@@ -126,12 +175,14 @@ func (e *Engine) Reload() (bool, error) {
 		e.report(filepath.Base(path), err)
 		return false, fmt.Errorf("reload: %w", err)
 	}
+	e.searchMu.Lock()
 	if old != nil {
 		e.alias.Swap([]bleve.Index{gen.idx}, []bleve.Index{old.idx})
 	} else {
 		e.alias.Add(gen.idx)
 	}
 	e.current.Store(gen)
+	e.searchMu.Unlock()
 	if old != nil {
 		if err := old.idx.Close(); err != nil {
 			e.log.Warn("close old generation", "generation", old.name, "err", err)
@@ -178,6 +229,8 @@ func (e *Engine) Close() error {
 	}
 	// The alias only marks itself closed (it takes its write lock, so
 	// in-flight searches finish first); the generation's index is ours to close.
+	e.searchMu.Lock()
+	defer e.searchMu.Unlock()
 	err := e.alias.Close()
 	if g := e.current.Load(); g != nil {
 		err = errors.Join(err, g.idx.Close())

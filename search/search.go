@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -74,6 +73,13 @@ type facet struct {
 	size        int
 }
 
+// Indexes into facetDefs.
+const (
+	facetProvince = iota
+	facetTopic
+	facetDate
+)
+
 var facetDefs = []facet{
 	{"province", indexer.FieldProvinces, 40},
 	{"topic", indexer.FieldTopics, 40},
@@ -89,12 +95,28 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	plan := planQuery(req.Query, e.an, e.vocab)
 	res := &Result{Query: req.Query, Page: req.Page, Size: req.Size, Hits: []Hit{}}
 
+	g, r, release, err := e.snapshot()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer release()
+	m := g.idx.Mapping()
+
 	filters := filterQueries(req)
 	steps := []int{0}
 	if !plan.empty() {
 		steps = relaxations(len(plan.required()))
 	}
-	var sr *bleve.SearchResult
+	opts := collectOptions{
+		keep: req.Page * req.Size,
+		// Without words there is no relevance: newest first.
+		byDate: plan.empty() || req.Sort == SortDate,
+		facets: make([]bool, len(facetDefs)),
+	}
+	for i, f := range facetDefs {
+		opts.facets[i] = len(selected(req, f.name)) == 0
+	}
+	var col *collection
 	var text query.Query
 	var strictTotal uint64
 	for i, minShould := range steps {
@@ -102,64 +124,56 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		if !plan.empty() {
 			text = textQuery(plan, minShould)
 		}
-		sreq := bleve.NewSearchRequestOptions(combine(text, filters, ""), req.Size, (req.Page-1)*req.Size, false)
-		sreq.Fields = hitFields
-		if plan.empty() || req.Sort == SortDate {
-			sreq.SortBy([]string{"-" + indexer.FieldDate, "-_score", "_id"})
-		} else {
-			// Equal scores (near-duplicate titles) in id order: otherwise
-			// they come in index order, which differs between builds, and a
-			// document can move between pages.
-			sreq.SortBy([]string{"-_score", "_id"})
-		}
-		for _, f := range facetDefs {
-			if len(selected(req, f.name)) == 0 {
-				sreq.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-			}
-		}
-		var err error
-		sr, err = e.alias.SearchInContext(ctx, sreq)
+		col, err = g.table.collect(ctx, r, m, combine(text, filters, ""), opts)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 		if i == 0 {
-			strictTotal = sr.Total
+			strictTotal = col.total
 		}
 		// A short list of documents matching every word is completed by
 		// documents matching some (ranked after them, see textQuery).
-		if sr.Total >= fillBelow || i == len(steps)-1 {
+		if col.total >= fillBelow || i == len(steps)-1 {
 			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}
 	}
-	res.Total = sr.Total
+	res.Total = col.total
+	from := min((req.Page-1)*req.Size, len(col.hits))
+	dms, err := loadHits(r, col.hits[from:], hitFields)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	hl := newHighlighter(plan.needles)
-	for _, h := range sr.Hits {
+	for _, h := range dms {
 		res.Hits = append(res.Hits, toHit(h, hl))
 	}
 	// Disjunctive facets: a facet with a selection counts over the results
 	// without its own filter, so the other values show what switching or
 	// adding would give.
-	for _, f := range facetDefs {
-		sel := selected(req, f.name)
-		if len(sel) == 0 {
+	counts := col.counts
+	for i, f := range facetDefs {
+		if len(selected(req, f.name)) == 0 {
 			continue
 		}
-		freq := bleve.NewSearchRequestOptions(combine(text, filters, f.name), 0, 0, false)
-		freq.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-		fr, err := e.alias.SearchInContext(ctx, freq)
+		only := make([]bool, len(facetDefs))
+		only[i] = true
+		fc, err := g.table.collect(ctx, r, m, combine(text, filters, f.name), collectOptions{facets: only})
 		if err != nil {
 			return nil, fmt.Errorf("search facets: %w", err)
 		}
-		if sr.Facets == nil {
-			sr.Facets = bsearch.FacetResults{}
+		counts[i] = fc.counts[i]
+	}
+	top := func(i int) []termCount {
+		if counts[i] == nil {
+			return nil
 		}
-		sr.Facets[f.name] = fr.Facets[f.name]
+		return g.table.facets[i].top(counts[i], facetDefs[i].size)
 	}
 	res.Facets = Facets{
-		Province: facetValues(sr.Facets["province"], req.Provinces, false),
-		Topic:    facetValues(sr.Facets["topic"], req.Topics, false),
-		Date:     facetValues(sr.Facets["date"], nil, true),
+		Province: facetValues(top(facetProvince), req.Provinces, false),
+		Topic:    facetValues(top(facetTopic), req.Topics, false),
+		Date:     facetValues(top(facetDate), nil, true),
 	}
 	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
@@ -235,14 +249,12 @@ func combine(text query.Query, filters []namedFilter, without string) query.Quer
 	return query.NewConjunctionQuery(qs)
 }
 
-func facetValues(fr *bsearch.FacetResult, sel []string, byValueDesc bool) []FacetValue {
+func facetValues(counted []termCount, sel []string, byValueDesc bool) []FacetValue {
 	out := []FacetValue{}
 	seen := map[string]bool{}
-	if fr != nil && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			out = append(out, FacetValue{Value: t.Term, Count: t.Count, Selected: containsStr(sel, t.Term)})
-			seen[t.Term] = true
-		}
+	for _, t := range counted {
+		out = append(out, FacetValue{Value: t.term, Count: t.count, Selected: containsStr(sel, t.term)})
+		seen[t.term] = true
 	}
 	// A selected value always shows, so the user can unselect it.
 	for _, s := range sel {

@@ -1,0 +1,191 @@
+package search
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// Searches run their query's searcher themselves instead of through
+// bleve's TopNCollector: the collector decoded every hit's facet fields
+// from doc values and, to break ties by _id, read every hit's id from its
+// stored fields; here both come from the generation's docTable, and only
+// the hits on the page are read from the index.
+
+// hitRef is a collected document and its score.
+type hitRef struct {
+	doc   uint32
+	score float64
+}
+
+// collectOptions say what a collection keeps.
+type collectOptions struct {
+	// keep is the number of best hits to keep (page × size).
+	keep int
+	// byDate orders by date first (newest first, undated last).
+	byDate bool
+	// facets says which of facetDefs to count.
+	facets []bool
+}
+
+// collection is what a search collected.
+type collection struct {
+	total uint64
+	// hits are the best hits, best first.
+	hits []hitRef
+	// counts holds, for each counted facet, the count per value ordinal.
+	counts [][]int
+}
+
+// better orders hits: newest first when byDate, then by score, then by id.
+func (t *docTable) better(a, b hitRef, byDate bool) bool {
+	if byDate {
+		if da, db := t.date[a.doc], t.date[b.doc]; da != db {
+			return da > db
+		}
+	}
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return t.idRank[a.doc] < t.idRank[b.doc]
+}
+
+// searchContext is what bleve's index sets up for a search's searchers.
+func searchContext(ctx context.Context, m mapping.IndexMapping) context.Context {
+	model := index.DefaultScoringModel
+	if im, ok := m.(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
+		model = index.BM25Scoring
+	}
+	return context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
+		bsearch.GetScoringModelCallbackFn(func() string { return model }))
+}
+
+// collect runs q over the snapshot r and collects its matches.
+func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query, o collectOptions) (*collection, error) {
+	sctx := searchContext(ctx, m)
+	s, err := q.Searcher(sctx, r, m, bsearch.SearcherOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	c := &collection{counts: make([][]int, len(t.facets))}
+	for i, on := range o.facets {
+		if on && i < len(t.facets) {
+			c.counts[i] = make([]int, len(t.facets[i].values))
+		}
+	}
+	bctx := &bsearch.SearchContext{
+		DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+		IndexReader:       r,
+	}
+	heap := make([]hitRef, 0, min(o.keep, 1024))
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		dm, err := s.Next(bctx)
+		if err != nil {
+			return nil, err
+		}
+		if dm == nil {
+			break
+		}
+		doc, ok := docNum(dm.IndexInternalID)
+		if !ok || int(doc) >= t.size {
+			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
+		}
+		c.total++
+		for i, counts := range c.counts {
+			if counts != nil {
+				for _, ord := range t.facets[i].of(doc) {
+					counts[ord]++
+				}
+			}
+		}
+		if o.keep > 0 {
+			heap = t.push(heap, hitRef{doc, dm.Score}, o.keep, o.byDate)
+		}
+		bctx.DocumentMatchPool.Put(dm)
+	}
+	// Popping the worst first fills the list from its end.
+	c.hits = make([]hitRef, len(heap))
+	for i := len(heap) - 1; i >= 0; i-- {
+		c.hits[i] = heap[0]
+		heap = t.pop(heap, o.byDate)
+	}
+	return c, nil
+}
+
+// The kept hits are a heap with the worst at the root, so a new hit is
+// compared with the root only.
+
+func (t *docTable) push(h []hitRef, x hitRef, keep int, byDate bool) []hitRef {
+	if len(h) < keep {
+		h = append(h, x)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !t.better(h[p], h[i], byDate) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		return h
+	}
+	if !t.better(x, h[0], byDate) {
+		return h
+	}
+	h[0] = x
+	t.down(h, byDate)
+	return h
+}
+
+func (t *docTable) pop(h []hitRef, byDate bool) []hitRef {
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	t.down(h, byDate)
+	return h
+}
+
+func (t *docTable) down(h []hitRef, byDate bool) {
+	for i := 0; ; {
+		worst := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) && t.better(h[worst], h[c], byDate) {
+				worst = c
+			}
+		}
+		if worst == i {
+			return
+		}
+		h[i], h[worst] = h[worst], h[i]
+		i = worst
+	}
+}
+
+// loadHits reads the stored fields of hits from r.
+func loadHits(r index.IndexReader, hits []hitRef, fields []string) ([]*bsearch.DocumentMatch, error) {
+	req := &bleve.SearchRequest{Fields: fields}
+	out := make([]*bsearch.DocumentMatch, 0, len(hits))
+	for _, h := range hits {
+		iid := internalID(h.doc)
+		id, err := r.ExternalID(iid)
+		if err != nil {
+			return nil, fmt.Errorf("load hit: %w", err)
+		}
+		dm := &bsearch.DocumentMatch{ID: id, IndexInternalID: iid, Score: h.score}
+		if err, _ := bleve.LoadAndHighlightFields(dm, req, "", r, nil); err != nil {
+			return nil, fmt.Errorf("load hit %s: %w", id, err)
+		}
+		out = append(out, dm)
+	}
+	return out, nil
+}
