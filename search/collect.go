@@ -31,6 +31,8 @@ type collectOptions struct {
 	byDate bool
 	// facets says which of facetDefs to count.
 	facets []bool
+	// article, when set, gives articles their boost and rounds scores.
+	article *articleBoost
 }
 
 // collection is what a search collected.
@@ -110,7 +112,11 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 			}
 		}
 		if o.keep > 0 {
-			heap = t.push(heap, hitRef{doc, dm.Score}, o.keep, o.byDate)
+			score := dm.Score
+			if o.article != nil {
+				score = o.article.apply(score, t.article[doc])
+			}
+			heap = t.push(heap, hitRef{doc, score}, o.keep, o.byDate)
 		}
 		bctx.DocumentMatchPool.Put(dm)
 	}

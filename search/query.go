@@ -296,8 +296,9 @@ func groupQuery(g termGroup, boost float64) query.Query {
 
 // textQuery combines the groups: each required one must match when
 // minShould equals their number; fewer for the relaxed fallback. Optional
-// groups, phrase, title cover and article bonus only add to the score.
-func textQuery(plan *queryPlan, minShould int) query.Query {
+// groups, phrase, title cover and article bonus only add to the score. The
+// article bonus and factor are applied by the collector (articleBoost).
+func textQuery(plan *queryPlan, minShould int) (query.Query, *articleBoost) {
 	req := plan.required()
 	gs := make([]query.Query, len(req))
 	for i, g := range req {
@@ -332,11 +333,10 @@ func textQuery(plan *queryPlan, minShould int) query.Query {
 	if utf8.RuneCountInString(plan.text) > 2 {
 		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
 	}
-	art := query.NewTermQuery(indexer.TypeArticle)
-	art.SetField(indexer.FieldType)
-	should = append(should, &constQuery{clause: art, score: bonusArticle})
+	art := &articleBoost{bonus: bonusArticle, factor: scaleArticle}
+	should = append(should, art)
 	q := query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
-	return &scaleQuery{inner: q, cond: art, factor: scaleArticle}
+	return q, art
 }
 
 // fillBelow is the number of results below which a search relaxes to the

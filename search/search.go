@@ -120,9 +120,9 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var text query.Query
 	var strictTotal uint64
 	for i, minShould := range steps {
-		text = query.NewMatchAllQuery()
+		text, opts.article = query.NewMatchAllQuery(), nil
 		if !plan.empty() {
-			text = textQuery(plan, minShould)
+			text, opts.article = textQuery(plan, minShould)
 		}
 		col, err = g.table.collect(ctx, r, m, combine(text, filters, ""), opts)
 		if err != nil {
