@@ -114,28 +114,18 @@ func terms(r index.IndexReader, field string) ([]string, error) {
 	}
 }
 
-// loadDocTable reads the columns of the snapshot r.
-func loadDocTable(r index.IndexReader) (*docTable, error) {
+// loadDocTable reads the columns of the snapshot r; docs are its
+// documents in id order (readTitles).
+func loadDocTable(r index.IndexReader, docs []titleDoc) (*docTable, error) {
 	t := &docTable{}
-	ids, err := terms(r, "_id")
-	if err != nil {
-		return nil, fmt.Errorf("doc table: ids: %w", err)
-	}
-	type ranked struct{ doc, rank uint32 }
-	all := make([]ranked, 0, len(ids))
-	for i, id := range ids {
-		if err := postings(r, "_id", id, func(doc uint32) {
-			all = append(all, ranked{doc, uint32(i)})
-			t.size = max(t.size, int(doc)+1)
-		}); err != nil {
-			return nil, fmt.Errorf("doc table: id %q: %w", id, err)
-		}
+	for _, d := range docs {
+		t.size = max(t.size, int(d.num)+1)
 	}
 	t.live = make([]bool, t.size)
 	t.idRank = make([]uint32, t.size)
-	for _, x := range all {
-		t.live[x.doc] = true
-		t.idRank[x.doc] = x.rank
+	for rank, d := range docs {
+		t.live[d.num] = true
+		t.idRank[d.num] = uint32(rank)
 	}
 
 	t.article = make([]bool, t.size)

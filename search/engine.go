@@ -74,15 +74,15 @@ func Open(dir string, opts Options) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	path, err := indexer.CurrentGeneration(dir)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	an, err := bleve.Config.Cache.AnalyzerNamed(indexer.AnalyzerName)
 	if err != nil {
 		return nil, fmt.Errorf("search: analyzer: %w", err)
 	}
 	e.an = an
-	path, err := indexer.CurrentGeneration(dir)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
 	gen, err := openGeneration(path)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -104,29 +104,47 @@ func openGeneration(path string) (*generation, error) {
 	}
 	meta, _ := indexer.ReadGenerationMeta(path)
 	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta}
-	if g.table, err = readDocTable(idx); err != nil {
+	if err := g.load(); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
-	}
-	g.suggest, err = buildSuggester(idx)
-	if err != nil {
-		idx.Close()
-		return nil, fmt.Errorf("open generation %s: suggestions: %w", filepath.Base(path), err)
 	}
 	return g, nil
 }
 
-func readDocTable(idx bleve.Index) (*docTable, error) {
-	adv, err := idx.Advanced()
+// load reads what searches and suggestions keep in memory: one pass over
+// the stored documents, then the doc table's columns and the suggester,
+// side by side.
+func (g *generation) load() error {
+	adv, err := g.idx.Advanced()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer r.Close()
-	return loadDocTable(r)
+	docs, err := readTitles(r)
+	if err != nil {
+		return fmt.Errorf("read titles: %w", err)
+	}
+	var wg sync.WaitGroup
+	var tableErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.table, tableErr = loadDocTable(r, docs)
+	}()
+	var suggestErr error
+	g.suggest, suggestErr = buildSuggester(g.idx, docs)
+	wg.Wait()
+	if tableErr != nil {
+		return tableErr
+	}
+	if suggestErr != nil {
+		return fmt.Errorf("suggestions: %w", suggestErr)
+	}
+	return nil
 }
 
 // snapshot returns the live generation and a reader of it, valid until

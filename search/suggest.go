@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math"
 	"container/heap"
 	"context"
 	"fmt"
@@ -74,12 +75,10 @@ const (
 	pinyinMaxHan = 12
 )
 
-// buildSuggester reads the titles and the title dictionary of idx.
-func buildSuggester(idx bleve.Index) (*suggester, error) {
-	titles, err := collectTitles(idx)
-	if err != nil {
-		return nil, err
-	}
+// buildSuggester builds the suggester of idx from its documents' titles
+// (readTitles, in id order) and its title dictionary.
+func buildSuggester(idx bleve.Index, docs []titleDoc) (*suggester, error) {
+	titles := collectTitles(docs)
 	terms, err := collectTerms(idx)
 	if err != nil {
 		return nil, err
@@ -88,15 +87,9 @@ func buildSuggester(idx bleve.Index) (*suggester, error) {
 }
 
 // collectTitles returns every distinct title with its popularity: how many
-// documents carry it plus how many articles recommend them. Documents are
-// taken in id order, so titles that fold alike keep the same text in every
-// build.
-func collectTitles(idx bleve.Index) ([]suggestEntry, error) {
-	docs, err := readTitles(idx)
-	if err != nil {
-		return nil, fmt.Errorf("read titles: %w", err)
-	}
-	sort.Slice(docs, func(i, j int) bool { return docs[i].id < docs[j].id })
+// documents carry it plus how many articles recommend them. Documents come
+// in id order, so titles that fold alike keep the same text in every build.
+func collectTitles(docs []titleDoc) []suggestEntry {
 	pos := map[string]int{}
 	var out []suggestEntry
 	for _, d := range docs {
@@ -113,33 +106,38 @@ func collectTitles(idx bleve.Index) ([]suggestEntry, error) {
 		pos[key] = len(out)
 		out = append(out, suggestEntry{text: title, weight: w})
 	}
-	return out, nil
+	return out
 }
 
-// titleDoc is what the suggester needs of one document.
+// titleDoc is what the suggester and the doc table need of one document.
 type titleDoc struct {
 	id, title string
-	articles  int // values of article_ids
+	articles  int    // values of article_ids
+	num       uint32 // document number (docNum)
 }
 
-// readTitles reads every document's title and article ids from the index
-// reader in one pass over the stored fields. Paging through a match-all
-// search sorted by _id looked up every document's id again for each page,
-// which took three seconds of the server's start on 65k documents; reading
-// a scorch index segment by segment takes a tenth of a second.
-func readTitles(idx bleve.Index) ([]titleDoc, error) {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return nil, err
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
+// readTitles reads every document's id, number, title and article ids
+// from r in one pass over the stored fields, and sorts them by id. Paging
+// through a match-all search sorted by _id looked up every document's id
+// again for each page, which took three seconds of the server's start on
+// 65k documents; reading a scorch index segment by segment takes a tenth
+// of a second.
+func readTitles(r index.IndexReader) ([]titleDoc, error) {
+	var docs []titleDoc
+	var err error
 	if snap, ok := r.(*scorch.IndexSnapshot); ok {
-		return readSegmentTitles(snap)
+		docs, err = readSegmentTitles(snap)
+	} else {
+		docs, err = readDocTitles(r)
 	}
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(docs, func(i, j int) bool { return docs[i].id < docs[j].id })
+	return docs, nil
+}
+
+func readDocTitles(r index.IndexReader) ([]titleDoc, error) {
 	all, err := r.DocIDReaderAll()
 	if err != nil {
 		return nil, err
@@ -154,6 +152,10 @@ func readTitles(idx bleve.Index) ([]titleDoc, error) {
 		if iid == nil {
 			return docs, nil
 		}
+		num, ok := docNum(iid)
+		if !ok {
+			return nil, fmt.Errorf("unexpected internal document id %x", []byte(iid))
+		}
 		id, err := r.ExternalID(iid)
 		if err != nil {
 			return nil, err
@@ -165,7 +167,7 @@ func readTitles(idx bleve.Index) ([]titleDoc, error) {
 		if doc == nil {
 			continue
 		}
-		d := titleDoc{id: id}
+		d := titleDoc{id: id, num: num}
 		haveTitle := false
 		doc.VisitFields(func(f index.Field) {
 			switch f.Name() {
@@ -182,15 +184,22 @@ func readTitles(idx bleve.Index) ([]titleDoc, error) {
 }
 
 // readSegmentTitles visits the stored fields of every live document of
-// each segment directly: no id lookup and no document built per hit.
+// each segment directly: no id lookup and no document built per hit. A
+// snapshot numbers its documents segment after segment, deleted ones
+// included, which gives each document's number.
 func readSegmentTitles(snap *scorch.IndexSnapshot) ([]titleDoc, error) {
 	var docs []titleDoc
+	var offset uint64
 	for _, seg := range snap.Segments() {
 		it := seg.DocNumbersLive().Iterator()
 		for it.HasNext() {
-			var d titleDoc
+			local := uint64(it.Next())
+			if offset+local > math.MaxUint32 {
+				return nil, fmt.Errorf("document number %d out of range", offset+local)
+			}
+			d := titleDoc{num: uint32(offset + local)}
 			haveTitle := false
-			err := seg.VisitDocument(uint64(it.Next()), func(field string, _ byte, value []byte, _ []uint64) bool {
+			err := seg.VisitDocument(local, func(field string, _ byte, value []byte, _ []uint64) bool {
 				switch field {
 				case "_id":
 					d.id = string(value)
@@ -208,6 +217,7 @@ func readSegmentTitles(snap *scorch.IndexSnapshot) ([]titleDoc, error) {
 			}
 			docs = append(docs, d)
 		}
+		offset += seg.Segment().Count()
 	}
 	return docs, nil
 }
