@@ -1,10 +1,10 @@
 package search
 
 import (
-	"math"
 	"container/heap"
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
