@@ -31,8 +31,9 @@ type collectOptions struct {
 	byDate bool
 	// facets says which of facetDefs to count.
 	facets []bool
-	// article, when set, gives articles their boost and rounds scores.
-	article *articleBoost
+	// rerank, when set, holds the bonuses the collector applies; it also
+	// rounds the scores.
+	rerank *rerank
 }
 
 // collection is what a search collected.
@@ -85,7 +86,13 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 		DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
 		IndexReader:       r,
 	}
+	var rk *reranker
+	if o.rerank != nil && o.keep > 0 {
+		rk = newReranker(sctx, r, t, o.rerank)
+		defer rk.close()
+	}
 	heap := make([]hitRef, 0, min(o.keep, 1024))
+	var pending []hitRef
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -111,14 +118,38 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 				}
 			}
 		}
-		if o.keep > 0 {
-			score := dm.Score
-			if o.article != nil {
-				score = o.article.apply(score, t.article[doc])
-			}
-			heap = t.push(heap, hitRef{doc, score}, o.keep, o.byDate)
+		switch {
+		case o.keep == 0:
+		case rk == nil:
+			heap = t.push(heap, hitRef{doc, dm.Score}, o.keep, o.byDate)
+		case len(rk.phrases) == 0:
+			heap = t.push(heap, hitRef{doc, rk.final(doc, dm.Score, false)}, o.keep, o.byDate)
+		default:
+			// Phrases are checked in a second pass: the scores without
+			// them bound from below what the page will need.
+			pending = append(pending, hitRef{doc, dm.Score})
+			heap = t.push(heap, hitRef{doc, rk.final(doc, dm.Score, false)}, o.keep, o.byDate)
 		}
 		bctx.DocumentMatchPool.Put(dm)
+	}
+	if len(pending) > 0 {
+		var floor *hitRef
+		if len(heap) == o.keep {
+			floor = &heap[0]
+		}
+		heap = heap[:0]
+		for _, h := range pending {
+			// A document whose score with every phrase bonus still ranks
+			// below the page's floor cannot reach the page.
+			if floor != nil && t.better(*floor, hitRef{h.doc, rk.upper(h.doc, h.score)}, o.byDate) {
+				continue
+			}
+			score, err := rk.score(h.doc, h.score)
+			if err != nil {
+				return nil, err
+			}
+			heap = t.push(heap, hitRef{h.doc, score}, o.keep, o.byDate)
+		}
 	}
 	// Popping the worst first fills the list from its end.
 	c.hits = make([]hitRef, len(heap))

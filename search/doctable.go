@@ -66,8 +66,12 @@ func docNum(id index.IndexInternalID) (uint32, bool) {
 
 func internalID(doc uint32) index.IndexInternalID {
 	id := make(index.IndexInternalID, 8)
-	binary.BigEndian.PutUint64(id, uint64(doc))
+	putDocNum(id, doc)
 	return id
+}
+
+func putDocNum(id index.IndexInternalID, doc uint32) {
+	binary.BigEndian.PutUint64(id, uint64(doc))
 }
 
 // postings calls fn with the number of every document containing term in field.

@@ -297,8 +297,9 @@ func groupQuery(g termGroup, boost float64) query.Query {
 // textQuery combines the groups: each required one must match when
 // minShould equals their number; fewer for the relaxed fallback. Optional
 // groups, phrase, title cover and article bonus only add to the score. The
-// article bonus and factor are applied by the collector (articleBoost).
-func textQuery(plan *queryPlan, minShould int) (query.Query, *articleBoost) {
+// phrase and article bonuses are applied by the collector (rerank).
+func textQuery(plan *queryPlan, minShould int) (query.Query, *rerank) {
+	rr := &rerank{article: &articleBoost{bonus: bonusArticle, factor: scaleArticle}}
 	req := plan.required()
 	gs := make([]query.Query, len(req))
 	for i, g := range req {
@@ -324,19 +325,17 @@ func textQuery(plan *queryPlan, minShould int) (query.Query, *articleBoost) {
 	}
 	if plan.words > 1 {
 		for _, f := range []fieldBoost{{indexer.FieldTitle, bonusPhraseTitle}, {indexer.FieldBody, bonusPhraseBody}} {
-			p := query.NewMatchPhraseQuery(plan.text)
-			p.SetField(f.field)
-			p.Analyzer = indexer.AnalyzerName
-			should = append(should, &constQuery{clause: p, score: f.boost})
+			p := &phraseBonus{text: plan.text, field: f.field, bonus: f.boost}
+			rr.phrases = append(rr.phrases, p)
+			should = append(should, p)
 		}
 	}
 	if utf8.RuneCountInString(plan.text) > 2 {
 		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
 	}
-	art := &articleBoost{bonus: bonusArticle, factor: scaleArticle}
-	should = append(should, art)
+	should = append(should, rr.article)
 	q := query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
-	return q, art
+	return q, rr
 }
 
 // fillBelow is the number of results below which a search relaxes to the

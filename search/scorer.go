@@ -460,45 +460,6 @@ func withFieldStats(ctx context.Context, r index.IndexReader, docs uint64, field
 	}), nil
 }
 
-// articleBoost ranks articles above the related items that match as well
-// (bonusArticle, scaleArticle): an article's score is (score + bonus) ×
-// factor. Every document's type is in the generation's docTable, so the
-// collector applies it; matching the type field's postings for every hit
-// took a fifth of a search. The bonus stays one of the query's optional
-// clauses for bleve's query norm, which scales every clause's score: the
-// clause matches nothing and records the norm the bonus is scaled by.
-type articleBoost struct {
-	bonus, factor float64
-	norm          float64
-}
-
-func (q *articleBoost) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	none, err := searcher.NewMatchNoneSearcher(r)
-	if err != nil {
-		return nil, err
-	}
-	q.norm = 1
-	return &normProbe{MatchNoneSearcher: none, boost: q}, nil
-}
-
-// apply returns the final score of a document scoring score.
-func (q *articleBoost) apply(score float64, article bool) float64 {
-	if article {
-		score = (score + q.bonus*q.norm) * q.factor
-	}
-	return roundScore(score)
-}
-
-// normProbe weighs like a constant clause of the boost's bonus and keeps
-// the norm it is given.
-type normProbe struct {
-	*searcher.MatchNoneSearcher
-	boost *articleBoost
-}
-
-func (s *normProbe) Weight() float64        { return s.boost.bonus * s.boost.bonus }
-func (s *normProbe) SetQueryNorm(n float64) { s.boost.norm = n }
-
 // roundScore keeps nine significant digits. bleve adds up some clauses in
 // an order that depends on how the index is segmented, so two documents
 // that score the same can differ in the last bits, and differently in

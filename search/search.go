@@ -120,9 +120,9 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var text query.Query
 	var strictTotal uint64
 	for i, minShould := range steps {
-		text, opts.article = query.NewMatchAllQuery(), nil
+		text, opts.rerank = query.NewMatchAllQuery(), nil
 		if !plan.empty() {
-			text, opts.article = textQuery(plan, minShould)
+			text, opts.rerank = textQuery(plan, minShould)
 		}
 		col, err = g.table.collect(ctx, r, m, combine(text, filters, ""), opts)
 		if err != nil {

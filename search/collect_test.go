@@ -1,0 +1,198 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"healthsearch/indexer"
+)
+
+// The doc table must say what the index says: every document's id order,
+// type, date and facet values, as bleve reads them from the documents.
+func TestDocTableMatchesStoredDocuments(t *testing.T) {
+	g := seedEngine.current.Load()
+	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 10000, 0, false)
+	req.Fields = []string{"*"}
+	req.SortBy([]string{"_id"})
+	res, err := g.idx.Search(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) < 50 {
+		t.Fatalf("only %d documents in the seeds index", len(res.Hits))
+	}
+	adv, _ := g.idx.Advanced()
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tab := g.table
+	live := 0
+	for _, ok := range tab.live {
+		if ok {
+			live++
+		}
+	}
+	if live != len(res.Hits) {
+		t.Fatalf("table has %d live documents, index %d", live, len(res.Hits))
+	}
+	prevRank := -1
+	for _, h := range res.Hits {
+		iid, err := r.InternalID(h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, ok := docNum(iid)
+		if !ok || !tab.live[doc] {
+			t.Fatalf("%s: document %x not live in the table", h.ID, []byte(iid))
+		}
+		if rank := int(tab.idRank[doc]); rank <= prevRank {
+			t.Errorf("%s: id rank %d after %d: not in id order", h.ID, rank, prevRank)
+		} else {
+			prevRank = rank
+		}
+		if want := fieldString(h.Fields, indexer.FieldType) == indexer.TypeArticle; tab.article[doc] != want {
+			t.Errorf("%s: article = %v, want %v", h.ID, tab.article[doc], want)
+		}
+		wantDate := fieldString(h.Fields, indexer.FieldDate)
+		switch got := tab.date[doc]; {
+		case wantDate == "" && got != noDate:
+			t.Errorf("%s: date %d, want none", h.ID, got)
+		case wantDate != "":
+			d, err := time.Parse(time.RFC3339, wantDate)
+			if err != nil {
+				if d, err = time.Parse(time.DateOnly, wantDate); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got != d.UnixNano() {
+				t.Errorf("%s: date %d, want %d (%s)", h.ID, got, d.UnixNano(), wantDate)
+			}
+		}
+		for i, f := range facetDefs {
+			var got []string
+			for _, ord := range tab.facets[i].of(doc) {
+				got = append(got, tab.facets[i].values[ord])
+			}
+			want := fieldStrings(h.Fields, f.field)
+			sort.Strings(want)
+			if fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+				t.Errorf("%s: %s = %v, want %v", h.ID, f.field, got, want)
+			}
+		}
+	}
+}
+
+// Facet counts and totals of the collector equal bleve's for the same
+// queries.
+func TestCollectFacetsMatchBleve(t *testing.T) {
+	g := seedEngine.current.Load()
+	adv, _ := g.idx.Advanced()
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	term := func(field, v string) query.Query {
+		q := query.NewTermQuery(v)
+		q.SetField(field)
+		return q
+	}
+	queries := []query.Query{
+		query.NewMatchAllQuery(),
+		term(indexer.FieldType, indexer.TypeRelated),
+		term(indexer.FieldBody, "医保"),
+		query.NewDisjunctionQuery([]query.Query{term(indexer.FieldTitle, "医保"), term(indexer.FieldSnippet, "医院")}),
+	}
+	all := []bool{true, true, true}
+	for _, q := range queries {
+		col, err := g.table.collect(context.Background(), r, g.idx.Mapping(), q, collectOptions{facets: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+		for _, f := range facetDefs {
+			req.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
+		}
+		res, err := g.idx.Search(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if col.total != res.Total {
+			t.Errorf("%T: total %d, bleve %d", q, col.total, res.Total)
+		}
+		if res.Total == 0 {
+			t.Errorf("%T: matches nothing; the test needs matches", q)
+		}
+		for i, f := range facetDefs {
+			var want []termCount
+			for _, tf := range res.Facets[f.name].Terms.Terms() {
+				want = append(want, termCount{tf.Term, tf.Count})
+			}
+			if got := g.table.facets[i].top(col.counts[i], f.size); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%T %s: %v, bleve %v", q, f.name, got, want)
+			}
+		}
+	}
+}
+
+// The collector's phrase check finds the documents bleve's match phrase
+// query finds, in the title and the body.
+func TestPhraseCheckMatchesBleve(t *testing.T) {
+	g := seedEngine.current.Load()
+	adv, _ := g.idx.Advanced()
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	phrases := []string{"医保卡跨省", "乙肝 怀孕", "高血压", "乙肝病毒", "异地就医", "潮虫", "的治疗", "怎么办", "不孕不育", "医疗保险", "检查 乙肝"}
+	checked := 0
+	for _, text := range phrases {
+		for _, field := range []string{indexer.FieldTitle, indexer.FieldBody} {
+			pq := query.NewMatchPhraseQuery(text)
+			pq.SetField(field)
+			pq.Analyzer = indexer.AnalyzerName
+			res, err := g.idx.Search(bleve.NewSearchRequestOptions(pq, 10000, 0, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[uint32]bool{}
+			for _, h := range res.Hits {
+				iid, _ := r.InternalID(h.ID)
+				d, _ := docNum(iid)
+				want[d] = true
+			}
+			b := &phraseBonus{text: indexer.FoldText(text), field: field, bonus: 1}
+			if _, err := b.Searcher(context.Background(), r, g.idx.Mapping(), bsearch.SearcherOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			pc := newPhraseCheck(context.Background(), r, b)
+			for doc, live := range g.table.live {
+				if !live {
+					continue
+				}
+				got, err := pc.at(uint32(doc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want[uint32(doc)] {
+					t.Errorf("phrase %q in %s, document %d: %v, bleve %v", text, field, doc, got, want[uint32(doc)])
+				}
+			}
+			pc.close()
+			checked += len(want)
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d phrase matches in all: the test needs more", checked)
+	}
+}
