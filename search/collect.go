@@ -34,6 +34,8 @@ type collectOptions struct {
 	// rerank, when set, holds the bonuses the collector applies; it also
 	// rounds the scores.
 	rerank *rerank
+	// first is the number of matches to list in collection.first.
+	first int
 }
 
 // collection is what a search collected.
@@ -43,6 +45,8 @@ type collection struct {
 	hits []hitRef
 	// counts holds, for each counted facet, the count per value ordinal.
 	counts [][]int
+	// first lists the first matches in document order (collectOptions.first).
+	first []uint32
 }
 
 // better orders hits: newest first when byDate, then by score, then by id.
@@ -111,6 +115,9 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
 		}
 		c.total++
+		if len(c.first) < o.first {
+			c.first = append(c.first, doc)
+		}
 		for i, counts := range c.counts {
 			if counts != nil {
 				for _, ord := range t.facets[i].of(doc) {

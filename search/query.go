@@ -315,8 +315,10 @@ func textQuery(plan *queryPlan, minShould int) (query.Query, *rerank) {
 		d := query.NewDisjunctionQuery(gs)
 		d.SetMin(float64(minShould))
 		core = d
-		// Documents matching every word stay above the others.
-		should = append(should, &constQuery{clause: query.NewConjunctionQuery(gs), score: bonusAllWords})
+		// Documents matching every word stay above the others. They are
+		// the strict search's few matches; the collector knows them.
+		rr.allWords = &docsBonus{bonus: bonusAllWords}
+		should = append(should, rr.allWords)
 	}
 	for _, g := range plan.groups {
 		if g.optional {

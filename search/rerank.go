@@ -30,6 +30,31 @@ import (
 type rerank struct {
 	article *articleBoost
 	phrases []*phraseBonus
+	// allWords, in a relaxed search, is the bonus of the documents that
+	// match every word.
+	allWords *docsBonus
+}
+
+// docsBonus adds bonus to the documents of a set: in a relaxed search, to
+// those of the strict search before it, which are few (else there would be
+// no relaxing) and known. As a clause it repeated the whole strict query.
+type docsBonus struct {
+	bonus float64
+	norm  float64
+	docs  map[uint32]bool
+}
+
+func (q *docsBonus) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	q.norm = 1
+	return newNormProbe(r, q.bonus, &q.norm)
+}
+
+// add returns score with the bonus of doc, if any.
+func (q *docsBonus) add(doc uint32, score float64) float64 {
+	if q != nil && q.docs[doc] {
+		score += q.bonus * q.norm
+	}
+	return score
 }
 
 // articleBoost ranks articles above the related items that match as well
@@ -117,7 +142,7 @@ func (x *reranker) final(doc uint32, score float64, phrases bool) float64 {
 	if phrases {
 		score += x.maxBonus
 	}
-	return x.rr.article.apply(score, x.t.article[doc])
+	return x.rr.article.apply(x.rr.allWords.add(doc, score), x.t.article[doc])
 }
 
 // upper bounds the final score of doc, whose clauses scored score.
@@ -138,7 +163,7 @@ func (x *reranker) score(doc uint32, score float64) (float64, error) {
 			score += p.q.bonus * p.q.norm
 		}
 	}
-	return x.rr.article.apply(score, x.t.article[doc]), nil
+	return x.final(doc, score, false), nil
 }
 
 func (x *reranker) close() {

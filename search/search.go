@@ -112,6 +112,8 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		// Without words there is no relevance: newest first.
 		byDate: plan.empty() || req.Sort == SortDate,
 		facets: make([]bool, len(facetDefs)),
+		// A short strict list is all there: the relaxed search ranks it first.
+		first: fillBelow,
 	}
 	for i, f := range facetDefs {
 		opts.facets[i] = len(selected(req, f.name)) == 0
@@ -119,10 +121,14 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var col *collection
 	var text query.Query
 	var strictTotal uint64
+	var strict map[uint32]bool
 	for i, minShould := range steps {
 		text, opts.rerank = query.NewMatchAllQuery(), nil
 		if !plan.empty() {
 			text, opts.rerank = textQuery(plan, minShould)
+			if opts.rerank.allWords != nil {
+				opts.rerank.allWords.docs = strict
+			}
 		}
 		col, err = g.table.collect(ctx, r, m, combine(text, filters, ""), opts)
 		if err != nil {
@@ -130,6 +136,10 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 		if i == 0 {
 			strictTotal = col.total
+			strict = make(map[uint32]bool, len(col.first))
+			for _, d := range col.first {
+				strict[d] = true
+			}
 		}
 		// A short list of documents matching every word is completed by
 		// documents matching some (ranked after them, see textQuery).
