@@ -36,6 +36,10 @@ type collectOptions struct {
 	rerank *rerank
 	// first is the number of matches to list in collection.first.
 	first int
+	// filters holds, for each of facetDefs, the ordinals of the values a
+	// document must have one of (nil: no filter). The counts of a facet
+	// with a filter leave out that filter.
+	filters []map[uint32]bool
 }
 
 // collection is what a search collected.
@@ -114,16 +118,36 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 		if !ok || int(doc) >= t.size {
 			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
 		}
-		c.total++
-		if len(c.first) < o.first {
-			c.first = append(c.first, doc)
+		// failed is the facet whose filter alone the document fails, -1
+		// for none, -2 for more than one.
+		failed := -1
+		for i, set := range o.filters {
+			if set != nil && !t.facets[i].has(doc, set) {
+				if failed != -1 {
+					failed = -2
+					break
+				}
+				failed = i
+			}
+		}
+		if failed == -2 {
+			bctx.DocumentMatchPool.Put(dm)
+			continue
 		}
 		for i, counts := range c.counts {
-			if counts != nil {
+			if counts != nil && (failed == -1 || failed == i) {
 				for _, ord := range t.facets[i].of(doc) {
 					counts[ord]++
 				}
 			}
+		}
+		if failed != -1 {
+			bctx.DocumentMatchPool.Put(dm)
+			continue
+		}
+		c.total++
+		if len(c.first) < o.first {
+			c.first = append(c.first, doc)
 		}
 		switch {
 		case o.keep == 0:
@@ -140,9 +164,11 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 		bctx.DocumentMatchPool.Put(dm)
 	}
 	if len(pending) > 0 {
+		// A copy: the heap is refilled below.
 		var floor *hitRef
 		if len(heap) == o.keep {
-			floor = &heap[0]
+			f := heap[0]
+			floor = &f
 		}
 		heap = heap[:0]
 		for _, h := range pending {

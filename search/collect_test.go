@@ -196,3 +196,33 @@ func TestPhraseCheckMatchesBleve(t *testing.T) {
 		t.Fatalf("only %d phrase matches in all: the test needs more", checked)
 	}
 }
+
+// The collector keeps only a page's worth of hits and checks phrases only
+// for documents that could enter it: every page must still be the slice of
+// the full ranking.
+func TestPagesAreSlicesOfTheFullRanking(t *testing.T) {
+	queries := []string{"医保卡跨省使用", "医保 报销", "异地就医怎么报销", "高血压 饮食", "医保余额能在外地使用吗",
+		"长期居住异地医保怎么用", "宜宾异地医保政策", "潮虫", "医院", "农村合作医疗", "检查", "汉中社保基数20000每月扣多少"}
+	for _, q := range queries {
+		for _, sort := range []string{SortRelevance, SortDate} {
+			full := doSearch(t, Request{Query: q, Sort: sort, Page: 1, Size: MaxPageSize})
+			all := hitIDs(full.Hits)
+			if len(all) == 0 {
+				t.Errorf("%q: no hits", q)
+				continue
+			}
+			for _, size := range []int{1, 3, 10} {
+				for page := 1; (page-1)*size < len(all) && page <= 4; page++ {
+					res := doSearch(t, Request{Query: q, Sort: sort, Page: page, Size: size})
+					want := all[(page-1)*size : min(page*size, len(all))]
+					if got := hitIDs(res.Hits); fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Errorf("%q sort %s page %d size %d: %v, want %v", q, sort, page, size, got, want)
+					}
+					if res.Total != full.Total {
+						t.Errorf("%q: total %d on page %d size %d, %d on the full page", q, res.Total, page, size, full.Total)
+					}
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -262,4 +263,26 @@ func (t *docTable) allCounts(i int) []int {
 		}
 	}
 	return counts
+}
+
+// ordinals returns the set of the ordinals of vals; values the column does
+// not have are left out, so a filter on them matches nothing.
+func (c *facetColumn) ordinals(vals []string) map[uint32]bool {
+	set := make(map[uint32]bool, len(vals))
+	for _, v := range vals {
+		if i, ok := slices.BinarySearch(c.values, v); ok {
+			set[uint32(i)] = true
+		}
+	}
+	return set
+}
+
+// has reports whether doc has one of the values in set.
+func (c *facetColumn) has(doc uint32, set map[uint32]bool) bool {
+	for _, ord := range c.of(doc) {
+		if set[ord] {
+			return true
+		}
+	}
+	return false
 }

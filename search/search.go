@@ -115,8 +115,16 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		// A short strict list is all there: the relaxed search ranks it first.
 		first: fillBelow,
 	}
+	// The province and topic filters are applied by the collector from the
+	// doc table, which also makes their facets disjunctive in the same pass:
+	// a facet with a selection counts over the results without its own
+	// filter, so its other values show what switching or adding would give.
+	opts.filters = make([]map[uint32]bool, len(facetDefs))
 	for i, f := range facetDefs {
-		opts.facets[i] = len(selected(req, f.name)) == 0
+		opts.facets[i] = true
+		if sel := selected(req, f.name); len(sel) > 0 {
+			opts.filters[i] = g.table.facets[i].ordinals(sel)
+		}
 	}
 	var col *collection
 	var text query.Query
@@ -130,7 +138,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 				opts.rerank.allWords.docs = strict
 			}
 		}
-		col, err = g.table.collect(ctx, r, m, combine(text, filters, ""), opts)
+		col, err = g.table.collect(ctx, r, m, combine(text, filters), opts)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
@@ -158,22 +166,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	for _, h := range dms {
 		res.Hits = append(res.Hits, toHit(h, hl))
 	}
-	// Disjunctive facets: a facet with a selection counts over the results
-	// without its own filter, so the other values show what switching or
-	// adding would give.
 	counts := col.counts
-	for i, f := range facetDefs {
-		if len(selected(req, f.name)) == 0 {
-			continue
-		}
-		only := make([]bool, len(facetDefs))
-		only[i] = true
-		fc, err := g.table.collect(ctx, r, m, combine(text, filters, f.name), collectOptions{facets: only})
-		if err != nil {
-			return nil, fmt.Errorf("search facets: %w", err)
-		}
-		counts[i] = fc.counts[i]
-	}
 	top := func(i int) []termCount {
 		if counts[i] == nil {
 			return nil
@@ -199,16 +192,11 @@ func selected(req Request, facet string) []string {
 	return nil
 }
 
-// namedFilter is a filter query and the facet it belongs to, so disjunctive
-// facet counts can leave it out.
-type namedFilter struct {
-	facet string
-	q     query.Query
-}
-
-func filterQueries(req Request) []namedFilter {
-	var out []namedFilter
-	anyOf := func(facet, field string, vals []string) {
+// filterQueries returns the filters the index applies: type, city and date.
+// Province and topic are the collector's (collectOptions.filters).
+func filterQueries(req Request) []query.Query {
+	var out []query.Query
+	anyOf := func(field string, vals []string) {
 		if len(vals) == 0 {
 			return
 		}
@@ -219,14 +207,12 @@ func filterQueries(req Request) []namedFilter {
 			t.SetBoost(filterBoost)
 			qs[i] = t
 		}
-		out = append(out, namedFilter{facet, query.NewDisjunctionQuery(qs)})
+		out = append(out, query.NewDisjunctionQuery(qs))
 	}
 	if req.Type != "" {
-		anyOf("type", indexer.FieldType, []string{req.Type})
+		anyOf(indexer.FieldType, []string{req.Type})
 	}
-	anyOf("province", indexer.FieldProvinces, req.Provinces)
-	anyOf("city", indexer.FieldCities, req.Cities)
-	anyOf("topic", indexer.FieldTopics, req.Topics)
+	anyOf(indexer.FieldCities, req.Cities)
 	if req.DateFrom != "" || req.DateTo != "" {
 		var from, to time.Time
 		if req.DateFrom != "" {
@@ -241,22 +227,16 @@ func filterQueries(req Request) []namedFilter {
 		d := query.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
 		d.SetField(indexer.FieldDate)
 		d.SetBoost(filterBoost)
-		out = append(out, namedFilter{"date", d})
+		out = append(out, d)
 	}
 	return out
 }
 
-func combine(text query.Query, filters []namedFilter, without string) query.Query {
-	qs := []query.Query{text}
-	for _, f := range filters {
-		if f.facet != without {
-			qs = append(qs, f.q)
-		}
-	}
-	if len(qs) == 1 {
+func combine(text query.Query, filters []query.Query) query.Query {
+	if len(filters) == 0 {
 		return text
 	}
-	return query.NewConjunctionQuery(qs)
+	return query.NewConjunctionQuery(append([]query.Query{text}, filters...))
 }
 
 func facetValues(counted []termCount, sel []string, byValueDesc bool) []FacetValue {
