@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"sort"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -294,27 +295,24 @@ func groupQuery(g termGroup, boost float64) query.Query {
 	return newUnion(1, qs...)
 }
 
-// textQuery combines the groups: each required one must match when
-// minShould equals their number; fewer for the relaxed fallback. Optional
-// groups, phrase, title cover and article bonus only add to the score. The
-// phrase and article bonuses are applied by the collector (rerank).
-func textQuery(plan *queryPlan, minShould int) (query.Query, *rerank) {
+// textQuery combines the groups: the required ones marked in keep must
+// match (all of them in the strict search; the rarer ones when a short list
+// is filled up), the other required ones and the optional groups add to
+// the score, as do phrase, title cover and article bonus. The phrase and
+// article bonuses are applied by the collector (rerank).
+func textQuery(plan *queryPlan, keep []bool) (query.Query, *rerank) {
 	rr := &rerank{article: &articleBoost{bonus: bonusArticle, factor: scaleArticle}}
-	req := plan.required()
-	gs := make([]query.Query, len(req))
-	for i, g := range req {
-		gs[i] = groupQuery(g, 1)
+	var must, should []query.Query
+	relaxed := false
+	for i, g := range plan.required() {
+		if keep[i] {
+			must = append(must, groupQuery(g, 1))
+		} else {
+			should = append(should, groupQuery(g, 1))
+			relaxed = true
+		}
 	}
-	var core query.Query
-	var should []query.Query
-	if minShould >= len(gs) {
-		core = query.NewConjunctionQuery(gs)
-	} else {
-		// bleve's coordination factor is wanted here: a document matching
-		// more of the words ranks higher.
-		d := query.NewDisjunctionQuery(gs)
-		d.SetMin(float64(minShould))
-		core = d
+	if relaxed {
 		// Documents matching every word stay above the others. They are
 		// the strict search's few matches; the collector knows them.
 		rr.allWords = &docsBonus{bonus: bonusAllWords}
@@ -336,7 +334,7 @@ func textQuery(plan *queryPlan, minShould int) (query.Query, *rerank) {
 		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
 	}
 	should = append(should, rr.article)
-	q := query.NewBooleanQuery([]query.Query{core}, []query.Query{newUnion(1, should...)}, nil)
+	q := query.NewBooleanQuery([]query.Query{query.NewConjunctionQuery(must)}, []query.Query{newUnion(1, should...)}, nil)
 	return q, rr
 }
 
@@ -345,17 +343,86 @@ func textQuery(plan *queryPlan, minShould int) (query.Query, *rerank) {
 // is completed by documents matching some, ranked after them.
 const fillBelow = 10
 
-// relaxations lists the minimum numbers of required groups to try in turn:
-// all of them first, then half, then any one.
-func relaxations(n int) []int {
-	if n <= 1 {
-		return []int{n}
+// relaxations lists the required groups to keep in each step: all first,
+// then without the most common group, then without the two most common,
+// down to the rarest alone. The rare words say what the question is about
+// (百日咳 in 百日咳治疗); the common ones match a large part of the corpus,
+// and a fill that kept them would list any text about 治疗, and read every
+// one of them to rank it. A group found nowhere is dropped first. df holds
+// each required group's document frequency.
+func relaxations(df []uint64) [][]bool {
+	n := len(df)
+	if n == 0 {
+		return [][]bool{nil}
 	}
-	steps := []int{n}
-	if half := int(math.Ceil(float64(n) / 2)); half < n && half > 1 {
-		steps = append(steps, half)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
 	}
-	return append(steps, 1)
+	rank := func(i int) uint64 {
+		if df[i] == 0 {
+			return math.MaxUint64
+		}
+		return df[i]
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rank(order[a]) < rank(order[b]) })
+	var steps [][]bool
+	for k := n; k >= 1; k-- {
+		keep := make([]bool, n)
+		for _, i := range order[:k] {
+			keep[i] = true
+		}
+		steps = append(steps, keep)
+	}
+	return steps
+}
+
+// groupDF estimates how many documents contain g: the document frequency
+// of its words and synonyms summed over the word fields, or for a fragment
+// that of its rarest bigram.
+func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g termGroup) (uint64, error) {
+	df := func(term string, fields []fieldBoost) (uint64, error) {
+		var n uint64
+		for _, f := range fields {
+			tfr, err := r.TermFieldReader(ctx, []byte(term), f.field, false, false, false)
+			if err != nil {
+				return 0, err
+			}
+			n += tfr.Count()
+			_ = tfr.Close()
+		}
+		return n, nil
+	}
+	if g.fragment != "" {
+		an := m.AnalyzerNamed(indexer.BigramAnalyzerName)
+		if an == nil {
+			return 0, nil
+		}
+		rarest := uint64(math.MaxUint64)
+		for _, t := range an.Analyze([]byte(g.fragment)) {
+			n, err := df(string(t.Term), bigramFields)
+			if err != nil {
+				return 0, err
+			}
+			rarest = min(rarest, n)
+		}
+		if rarest == math.MaxUint64 {
+			return 0, nil
+		}
+		return rarest, nil
+	}
+	var total uint64
+	for _, v := range g.variants {
+		if v.subword || v.parts != nil {
+			continue
+		}
+		n, err := df(v.text, wordFields)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // bigramQuery matches the character bigrams of text in a bigram field:

@@ -118,9 +118,19 @@ func TestSplitWord(t *testing.T) {
 }
 
 func TestRelaxations(t *testing.T) {
-	for n, want := range map[int][]int{0: {0}, 1: {1}, 2: {2, 1}, 3: {3, 2, 1}, 4: {4, 2, 1}, 5: {5, 3, 1}} {
-		if got := relaxations(n); !reflect.DeepEqual(got, want) {
-			t.Errorf("relaxations(%d) = %v, want %v", n, got, want)
+	for _, tc := range []struct {
+		df   []uint64
+		want [][]bool
+	}{
+		{nil, [][]bool{nil}},
+		{[]uint64{5}, [][]bool{{true}}},
+		// The most common group goes first, a group found nowhere before it.
+		{[]uint64{300, 7}, [][]bool{{true, true}, {false, true}}},
+		{[]uint64{0, 300, 7}, [][]bool{{true, true, true}, {false, true, true}, {false, false, true}}},
+		{[]uint64{9, 9, 1}, [][]bool{{true, true, true}, {true, false, true}, {false, false, true}}},
+	} {
+		if got := relaxations(tc.df); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("relaxations(%v) = %v, want %v", tc.df, got, tc.want)
 		}
 	}
 }

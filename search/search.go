@@ -103,9 +103,16 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	m := g.idx.Mapping()
 
 	filters := filterQueries(req)
-	steps := []int{0}
+	steps := [][]bool{nil}
 	if !plan.empty() {
-		steps = relaxations(len(plan.required()))
+		req := plan.required()
+		dfs := make([]uint64, len(req))
+		for i, grp := range req {
+			if dfs[i], err = groupDF(ctx, r, m, grp); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+		}
+		steps = relaxations(dfs)
 	}
 	opts := collectOptions{
 		keep: req.Page * req.Size,
@@ -130,10 +137,10 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var text query.Query
 	var strictTotal uint64
 	var strict map[uint32]bool
-	for i, minShould := range steps {
+	for i, keep := range steps {
 		text, opts.rerank = query.NewMatchAllQuery(), nil
 		if !plan.empty() {
-			text, opts.rerank = textQuery(plan, minShould)
+			text, opts.rerank = textQuery(plan, keep)
 			if opts.rerank.allWords != nil {
 				opts.rerank.allWords.docs = strict
 			}
