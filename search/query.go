@@ -2,8 +2,8 @@ package search
 
 import (
 	"context"
-	"sort"
 	"math"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
