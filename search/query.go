@@ -334,7 +334,15 @@ func textQuery(plan *queryPlan, keep []bool) (query.Query, *rerank) {
 		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
 	}
 	should = append(should, rr.article)
-	q := query.NewBooleanQuery([]query.Query{query.NewConjunctionQuery(must)}, []query.Query{newUnion(1, should...)}, nil)
+	// Built by hand: NewBooleanQuery wraps the required part in a
+	// conjunction and the optional part in a disjunction, one more level of
+	// searchers for every matching document when there is a single clause.
+	q := &query.BooleanQuery{Should: newUnion(1, should...)}
+	if len(must) == 1 {
+		q.Must = must[0]
+	} else {
+		q.Must = query.NewConjunctionQuery(must)
+	}
 	return q, rr
 }
 
