@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -259,6 +260,17 @@ func TestRoundScore(t *testing.T) {
 	}
 	for x, want := range map[float64]float64{0: 0, 0.123456789123: 0.123456789, 12345.6789012: 12345.6789, -2.5: -2.5} {
 		if got := roundScore(x); got != want {
+			t.Errorf("roundScore(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
+
+// roundScore keeps nine significant digits at every magnitude, like
+// rounding through Log10 and Pow.
+func TestRoundScoreMagnitudes(t *testing.T) {
+	for _, x := range []float64{1, 10, 100, 0.001, 999.9999999, 1000.0000001, 0.30000000000000004, 123456789.123, 9.9999999999, 1e-7 * 3, -0.0123456789012, 1e12 / 7} {
+		e := math.Pow(10, 9-math.Ceil(math.Log10(math.Abs(x))))
+		if want, got := math.Round(x*e)/e, roundScore(x); got != want {
 			t.Errorf("roundScore(%v) = %v, want %v", x, got, want)
 		}
 	}
