@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"math"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -295,24 +294,42 @@ func groupQuery(g termGroup, boost float64) query.Query {
 	return newUnion(1, qs...)
 }
 
-// textQuery combines the groups: the required ones marked in keep must
-// match (all of them in the strict search; the rarer ones when a short list
-// is filled up), the other required ones and the optional groups add to
-// the score, as do phrase, title cover and article bonus. The phrase and
-// article bonuses are applied by the collector (rerank).
-func textQuery(plan *queryPlan, keep []bool) (query.Query, *rerank) {
+// textQuery combines the groups: each required one must match when
+// minShould equals their number; fewer for the relaxed fallback, and then
+// one of the groups marked rare too (see commonCutoff). Optional groups,
+// phrase, title cover and article bonus only add to the score; the phrase
+// and article bonuses are applied by the collector (rerank).
+func textQuery(plan *queryPlan, minShould int, rare []bool) (query.Query, *rerank) {
 	rr := &rerank{article: &articleBoost{bonus: bonusArticle, factor: scaleArticle}}
-	var must, should []query.Query
-	relaxed := false
-	for i, g := range plan.required() {
-		if keep[i] {
-			must = append(must, groupQuery(g, 1))
-		} else {
-			should = append(should, groupQuery(g, 1))
-			relaxed = true
-		}
+	req := plan.required()
+	gs := make([]query.Query, len(req))
+	for i, g := range req {
+		gs[i] = groupQuery(g, 1)
 	}
-	if relaxed {
+	var core query.Query
+	var should []query.Query
+	switch {
+	case minShould >= len(gs) && len(gs) == 1:
+		core = gs[0]
+	case minShould >= len(gs):
+		core = query.NewConjunctionQuery(gs)
+	default:
+		// bleve's coordination factor is wanted here: a document matching
+		// more of the words ranks higher.
+		d := query.NewDisjunctionQuery(gs)
+		d.SetMin(float64(minShould))
+		core = d
+		var rareQs []query.Query
+		for i, g := range req {
+			if rare[i] {
+				rareQs = append(rareQs, groupQuery(g, 1))
+			}
+		}
+		if len(rareQs) < len(gs) {
+			// Unscored, and the rarer clause of the conjunction: it leads,
+			// so only documents with a rare word are visited.
+			core = query.NewConjunctionQuery([]query.Query{d, &constQuery{clause: query.NewDisjunctionQuery(rareQs), score: 0}})
+		}
 		// Documents matching every word stay above the others. They are
 		// the strict search's few matches; the collector knows them.
 		rr.allWords = &docsBonus{bonus: bonusAllWords}
@@ -336,14 +353,8 @@ func textQuery(plan *queryPlan, keep []bool) (query.Query, *rerank) {
 	should = append(should, rr.article)
 	// Built by hand: NewBooleanQuery wraps the required part in a
 	// conjunction and the optional part in a disjunction, one more level of
-	// searchers for every matching document when there is a single clause.
-	q := &query.BooleanQuery{Should: newUnion(1, should...)}
-	if len(must) == 1 {
-		q.Must = must[0]
-	} else {
-		q.Must = query.NewConjunctionQuery(must)
-	}
-	return q, rr
+	// searchers for every matching document.
+	return &query.BooleanQuery{Must: core, Should: newUnion(1, should...)}, rr
 }
 
 // fillBelow is the number of results below which a search relaxes to the
@@ -351,53 +362,60 @@ func textQuery(plan *queryPlan, keep []bool) (query.Query, *rerank) {
 // is completed by documents matching some, ranked after them.
 const fillBelow = 10
 
-// relaxations lists the required groups to keep in each step: all first,
-// then without the most common group, then without the two most common,
-// down to the rarest alone. The rare words say what the question is about
-// (百日咳 in 百日咳治疗); the common ones match a large part of the corpus,
-// and a fill that kept them would list any text about 治疗, and read every
-// one of them to rank it. A group found nowhere is dropped first. df holds
-// each required group's document frequency.
-func relaxations(df []uint64) [][]bool {
-	n := len(df)
-	if n == 0 {
-		return [][]bool{nil}
+// relaxations lists the minimum numbers of required groups to try in turn:
+// all of them first, then half, then any one.
+func relaxations(n int) []int {
+	if n <= 1 {
+		return []int{n}
 	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
+	steps := []int{n}
+	if half := int(math.Ceil(float64(n) / 2)); half < n && half > 1 {
+		steps = append(steps, half)
 	}
-	rank := func(i int) uint64 {
-		if df[i] == 0 {
-			return math.MaxUint64
-		}
-		return df[i]
-	}
-	sort.SliceStable(order, func(a, b int) bool { return rank(order[a]) < rank(order[b]) })
-	var steps [][]bool
-	for k := n; k >= 1; k-- {
-		keep := make([]bool, n)
-		for _, i := range order[:k] {
-			keep[i] = true
-		}
-		steps = append(steps, keep)
-	}
-	return steps
+	return append(steps, 1)
 }
 
-// groupDF estimates how many documents contain g: the document frequency
-// of its words and synonyms summed over the word fields, or for a fragment
-// that of its rarest bigram.
+// commonCutoff is the document frequency above which a word is common: in
+// more than a twentieth of the documents, and more than a thousand. A
+// relaxed search lists only documents with at least one word that is not
+// common (like Lucene's common terms query): a common word alone says
+// little about what the question is about (治疗 in 百日咳治疗), and a fill
+// that took every text about 治疗 read a third of the corpus to rank it.
+func commonCutoff(docs uint64) uint64 {
+	return max(1000, docs/20)
+}
+
+// rareGroups marks the groups whose document frequency is at most cutoff
+// (found nowhere does not count); if there is none, the rarest one found.
+func rareGroups(df []uint64, cutoff uint64) []bool {
+	rare := make([]bool, len(df))
+	rarest, found := -1, false
+	for i, n := range df {
+		if n > 0 && n <= cutoff {
+			rare[i], found = true, true
+		}
+		if n > 0 && (rarest < 0 || n < df[rarest]) {
+			rarest = i
+		}
+	}
+	if !found && rarest >= 0 {
+		rare[rarest] = true
+	}
+	return rare
+}
+
+// groupDF estimates how many documents g matches: the document frequency
+// (summed over the word fields) of its most frequent variant, or for a
+// fragment that of its rarest bigram.
 func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g termGroup) (uint64, error) {
 	df := func(term string, fields []fieldBoost) (uint64, error) {
 		var n uint64
 		for _, f := range fields {
-			tfr, err := r.TermFieldReader(ctx, []byte(term), f.field, false, false, false)
+			c, err := docFreq(ctx, r, f.field, term)
 			if err != nil {
 				return 0, err
 			}
-			n += tfr.Count()
-			_ = tfr.Close()
+			n += c
 		}
 		return n, nil
 	}
@@ -419,18 +437,20 @@ func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g
 		}
 		return rarest, nil
 	}
-	var total uint64
+	// The group matches a document with any variant: at least as many as
+	// its most frequent one, sub-words included.
+	var most uint64
 	for _, v := range g.variants {
-		if v.subword || v.parts != nil {
-			continue
+		if v.parts != nil {
+			continue // matches where all its parts do, fewer than any part
 		}
 		n, err := df(v.text, wordFields)
 		if err != nil {
 			return 0, err
 		}
-		total += n
+		most = max(most, n)
 	}
-	return total, nil
+	return most, nil
 }
 
 // bigramQuery matches the character bigrams of text in a bigram field:
@@ -469,12 +489,9 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 	dfs := make([]uint64, len(terms))
 	present := 0
 	for i, term := range terms {
-		tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, false)
-		if err != nil {
+		if dfs[i], err = docFreq(ctx, r, q.field, term); err != nil {
 			return nil, err
 		}
-		dfs[i] = tfr.Count()
-		_ = tfr.Close()
 		if dfs[i] > 0 {
 			present++
 		}

@@ -119,20 +119,33 @@ func TestSplitWord(t *testing.T) {
 }
 
 func TestRelaxations(t *testing.T) {
+	for n, want := range map[int][]int{0: {0}, 1: {1}, 2: {2, 1}, 3: {3, 2, 1}, 4: {4, 2, 1}, 5: {5, 3, 1}} {
+		if got := relaxations(n); !reflect.DeepEqual(got, want) {
+			t.Errorf("relaxations(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func TestRareGroups(t *testing.T) {
 	for _, tc := range []struct {
 		df   []uint64
-		want [][]bool
+		want []bool
 	}{
-		{nil, [][]bool{nil}},
-		{[]uint64{5}, [][]bool{{true}}},
-		// The most common group goes first, a group found nowhere before it.
-		{[]uint64{300, 7}, [][]bool{{true, true}, {false, true}}},
-		{[]uint64{0, 300, 7}, [][]bool{{true, true, true}, {false, true, true}, {false, false, true}}},
-		{[]uint64{9, 9, 1}, [][]bool{{true, true, true}, {true, false, true}, {false, false, true}}},
+		{[]uint64{5, 20000}, []bool{true, false}},
+		{[]uint64{900, 1000, 1001}, []bool{true, true, false}},
+		// All common: the rarest qualifies; a word found nowhere never does.
+		{[]uint64{30000, 0, 9000}, []bool{false, false, true}},
+		{[]uint64{0, 0}, []bool{false, false}},
 	} {
-		if got := relaxations(tc.df); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("relaxations(%v) = %v, want %v", tc.df, got, tc.want)
+		if got := rareGroups(tc.df, 1000); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("rareGroups(%v) = %v, want %v", tc.df, got, tc.want)
 		}
+	}
+	if got := commonCutoff(100); got != 1000 {
+		t.Errorf("commonCutoff(100) = %d, want 1000", got)
+	}
+	if got := commonCutoff(65443); got != 3272 {
+		t.Errorf("commonCutoff(65443) = %d, want 3272", got)
 	}
 }
 

@@ -309,14 +309,7 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 	if ctx, err = withFieldStats(ctx, r, docs, q.field); err != nil {
 		return nil, err
 	}
-	df := func(term string) (uint64, error) {
-		tfr, err := r.TermFieldReader(ctx, []byte(term), q.field, false, false, false)
-		if err != nil {
-			return 0, err
-		}
-		defer tfr.Close()
-		return tfr.Count(), nil
-	}
+	df := func(term string) (uint64, error) { return docFreq(ctx, r, q.field, term) }
 	dfs := make([]uint64, len(q.variants))
 	var refDF uint64
 	for i, v := range q.variants {
@@ -430,6 +423,39 @@ func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v va
 type fieldStats struct {
 	mu     sync.Mutex
 	totals map[string]int
+	// dfs caches document frequencies by field and term: a query reads
+	// each of its terms' several times (planning the relaxation, idf,
+	// building the searcher), and opening a term's postings for its count
+	// is most of the cost of building a query's searchers.
+	dfs map[[2]string]uint64
+}
+
+// maxCachedDFs bounds the document frequencies cached per snapshot.
+const maxCachedDFs = 1 << 16
+
+// docFreq is the number of documents of r whose field has term.
+func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
+	st := snapshotStats(r)
+	key := [2]string{field, term}
+	st.mu.Lock()
+	n, ok := st.dfs[key]
+	st.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
+	if err != nil {
+		return 0, err
+	}
+	n = tfr.Count()
+	_ = tfr.Close()
+	st.mu.Lock()
+	if st.dfs == nil || len(st.dfs) >= maxCachedDFs {
+		st.dfs = map[[2]string]uint64{}
+	}
+	st.dfs[key] = n
+	st.mu.Unlock()
+	return n, nil
 }
 
 var (

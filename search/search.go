@@ -103,16 +103,20 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	m := g.idx.Mapping()
 
 	filters := filterQueries(req)
-	steps := [][]bool{nil}
+	steps := []int{0}
+	var rare []bool
 	if !plan.empty() {
 		req := plan.required()
-		dfs := make([]uint64, len(req))
-		for i, grp := range req {
-			if dfs[i], err = groupDF(ctx, r, m, grp); err != nil {
-				return nil, fmt.Errorf("search: %w", err)
+		steps = relaxations(len(req))
+		if len(steps) > 1 {
+			dfs := make([]uint64, len(req))
+			for i, grp := range req {
+				if dfs[i], err = groupDF(ctx, r, m, grp); err != nil {
+					return nil, fmt.Errorf("search: %w", err)
+				}
 			}
+			rare = rareGroups(dfs, commonCutoff(g.docs))
 		}
-		steps = relaxations(dfs)
 	}
 	opts := collectOptions{
 		keep: req.Page * req.Size,
@@ -137,10 +141,10 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var text query.Query
 	var strictTotal uint64
 	var strict map[uint32]bool
-	for i, keep := range steps {
+	for i, minShould := range steps {
 		text, opts.rerank = query.NewMatchAllQuery(), nil
 		if !plan.empty() {
-			text, opts.rerank = textQuery(plan, keep)
+			text, opts.rerank = textQuery(plan, minShould, rare)
 			if opts.rerank.allWords != nil {
 				opts.rerank.allWords.docs = strict
 			}
