@@ -3,6 +3,8 @@
 // It owns the Engine (open the live generation, reload when a new one is
 // published, swap it in without failing a request), request validation,
 // query building (gse analysis, stop words, synonyms, bigram fallback),
+// the hit collector (doctable.go, collect.go, rerank.go: facets, filters,
+// ties and constant bonuses from per-generation document columns),
 // disjunctive facets, highlighting and suggestions. Its API speaks only its
 // own types: no bleve type leaves this package, so the web layer and the CLI
 // never depend on the index library.
