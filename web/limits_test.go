@@ -216,7 +216,7 @@ func TestPanicsRecoveredOverHTTP(t *testing.T) {
 func TestClientCancelIsNotAServerError(t *testing.T) {
 	var logs syncBuffer
 	h := NewHandler(&blockingSearcher{}, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	for _, target := range []string{"/api/search?q=x", "/api/suggest?q=x"} {
+	for _, target := range []string{"/api/search?q=x", "/api/suggest?q=x", "/search?q=x"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		req := httptest.NewRequest(http.MethodGet, target, nil).WithContext(ctx)
 		rec := httptest.NewRecorder()
@@ -231,7 +231,7 @@ func TestClientCancelIsNotAServerError(t *testing.T) {
 			t.Errorf("%s cancelled by the client: status %d, want %d", target, rec.Code, statusClientClosed)
 		}
 	}
-	if strings.Contains(logs.String(), "request failed") {
+	if strings.Contains(logs.String(), "request failed") || strings.Contains(logs.String(), "page failed") {
 		t.Errorf("client cancellations logged as failures:\n%s", logs.String())
 	}
 }

@@ -190,6 +190,12 @@ func (s *Server) pageFailure(c *gin.Context, err error) {
 		s.errorPage(c, http.StatusServiceUnavailable, "搜索超时", "这次搜索用时太长。请稍后重试，或换一个更具体的搜索词。", "")
 		return
 	}
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		// The browser went away (a closed tab, a new search typed over the
+		// old one): nobody reads the page, and it is no error of ours.
+		c.AbortWithStatus(statusClientClosed)
+		return
+	}
 	id := c.GetString(ctxRequestID)
 	s.log.Error("page failed", "request_id", id, "path", c.FullPath(), "err", err)
 	s.errorPage(c, http.StatusInternalServerError, "出错了", "服务器处理请求时出错，请稍后重试。", "请求编号 "+id)
