@@ -117,6 +117,7 @@ func (p *queryPlan) required() []termGroup {
 
 // planQuery analyses q with the index's analyzer and turns it into groups.
 func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
+	q = collapseAnotA(q)
 	plan := &queryPlan{text: indexer.FoldText(q)}
 	if q == "" {
 		return plan
@@ -232,6 +233,49 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 		}
 	}
 	return plan
+}
+
+// collapseAnotA turns the A-not-A questions of spoken Chinese into their
+// verb or adjective: 要不要 → 要, 会不会 → 会, 需不需要 → 需要, 严不严重 →
+// 严重, 有没有 → 有. Segmented as they stand they leave 不要, 不会 or 不用
+// as required words (乙肝要不要治疗 wanted texts saying 不要), or glue the
+// content word into an unknown one (严不严重); collapsed, the verb is a
+// stop word or the content word it was. A is one or two Han characters
+// repeated around 不 or 没 (the second copy may continue: 需不需要).
+func collapseAnotA(q string) string {
+	rs := []rune(q)
+	han := func(r rune) bool { return r >= 0x3400 && r <= 0x9FFF }
+	var out []rune
+	changed := false
+	for i := 0; i < len(rs); i++ {
+		matched := false
+		for _, n := range []int{2, 1} {
+			// rs[i:i+n] + 不/没 + rs[i:i+n]
+			if i+2*n+1 > len(rs) || (rs[i+n] != '不' && rs[i+n] != '没') {
+				continue
+			}
+			ok := true
+			for k := 0; k < n; k++ {
+				if !han(rs[i+k]) || rs[i+k] == '不' || rs[i+k] == '没' || rs[i+k] != rs[i+n+1+k] {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				// Keep the second copy, which may continue the word (需要).
+				i += n
+				matched, changed = true, true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, rs[i])
+		}
+	}
+	if !changed {
+		return q
+	}
+	return string(out)
 }
 
 // splitWord tiles word with the fewest of its sub-words (医保余额 → 医保 +

@@ -288,3 +288,26 @@ func TestRoundScoreMagnitudes(t *testing.T) {
 		}
 	}
 }
+
+func TestCollapseAnotA(t *testing.T) {
+	for q, want := range map[string]string{
+		"乙肝要不要治疗":  "乙肝要治疗",
+		"会不会传染":    "会传染",
+		"需不需要住院":   "需要住院",
+		"需要不需要住院":  "需要住院",
+		"乙肝严不严重":   "乙肝严重",
+		"医保卡有没有余额": "医保卡有余额",
+		"可不可以报销":   "可以报销",
+		"高血压药用不用吃": "高血压药用吃",
+		"差不多":      "差不多",
+		"好不容易":     "好不容易",
+		"不不":       "不不",
+		"医保 报销":    "医保 报销",
+		"aba不aba":  "aba不aba",
+		"":         "",
+	} {
+		if got := collapseAnotA(q); got != want {
+			t.Errorf("collapseAnotA(%q) = %q, want %q", q, got, want)
+		}
+	}
+}
