@@ -137,32 +137,49 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 			opts.filters[i] = g.table.facets[i].ordinals(sel)
 		}
 	}
+	// With a province or topic filter, the steps that may relax further
+	// are counted with the filter as a query clause: its postings lead the
+	// conjunction, where the collector would read every text match to drop
+	// most. Only the step that is kept needs the collector's full pass.
+	facetFilters := facetFilterQueries(req)
 	var col *collection
-	var text query.Query
 	var strictTotal uint64
 	var strict map[uint32]bool
 	for i, minShould := range steps {
-		text, opts.rerank = query.NewMatchAllQuery(), nil
+		text, rr := query.Query(query.NewMatchAllQuery()), (*rerank)(nil)
 		if !plan.empty() {
-			text, opts.rerank = textQuery(plan, minShould, rare)
-			if opts.rerank.allWords != nil {
-				opts.rerank.allWords.docs = strict
+			text, rr = textQuery(plan, minShould, rare)
+			if rr.allWords != nil {
+				rr.allWords.docs = strict
 			}
 		}
-		col, err = g.table.collect(ctx, r, m, combine(text, filters), opts)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
+		last := i == len(steps)-1
+		var total uint64
+		var first []uint32
+		if len(facetFilters) > 0 && !last {
+			c, err := g.table.collect(ctx, r, m, combine(text, append(filters, facetFilters...)), collectOptions{first: fillBelow})
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			total, first = c.total, c.first
+		}
+		if len(facetFilters) == 0 || last || total >= fillBelow {
+			opts.rerank = rr
+			if col, err = g.table.collect(ctx, r, m, combine(text, filters), opts); err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			total, first = col.total, col.first
 		}
 		if i == 0 {
-			strictTotal = col.total
-			strict = make(map[uint32]bool, len(col.first))
-			for _, d := range col.first {
+			strictTotal = total
+			strict = make(map[uint32]bool, len(first))
+			for _, d := range first {
 				strict[d] = true
 			}
 		}
 		// A short list of documents matching every word is completed by
 		// documents matching some (ranked after them, see textQuery).
-		if col.total >= fillBelow || i == len(steps)-1 {
+		if total >= fillBelow || last {
 			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}
@@ -201,6 +218,28 @@ func selected(req Request, facet string) []string {
 		return req.Topics
 	}
 	return nil
+}
+
+// facetFilterQueries returns the province and topic filters as queries,
+// for counting (Search); the collector applies them from the doc table.
+func facetFilterQueries(req Request) []query.Query {
+	var out []query.Query
+	for _, f := range []struct {
+		field string
+		vals  []string
+	}{{indexer.FieldProvinces, req.Provinces}, {indexer.FieldTopics, req.Topics}} {
+		if len(f.vals) == 0 {
+			continue
+		}
+		qs := make([]query.Query, len(f.vals))
+		for i, v := range f.vals {
+			t := query.NewTermQuery(v)
+			t.SetField(f.field)
+			qs[i] = t
+		}
+		out = append(out, query.NewDisjunctionQuery(qs))
+	}
+	return out
 }
 
 // filterQueries returns the filters the index applies: type, city and date.
