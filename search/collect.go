@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -76,7 +77,16 @@ func searchContext(ctx context.Context, m mapping.IndexMapping) context.Context 
 		bsearch.GetScoringModelCallbackFn(func() string { return model }))
 }
 
-// collect runs q over the snapshot r and collects its matches.
+// parallelCount is the size of a searcher (bleve's Count: the postings
+// its terms hold) from which a collection is split in two. The halves run
+// on two cores, so a broad query answers in about half the time; below
+// this size building the second searcher costs more than it saves.
+var parallelCount uint64 = 200000
+
+// collect runs q over the snapshot r and collects its matches. A large
+// query is collected as two halves of the document numbers at once, each
+// with its own searcher, and the halves merged: every half keeps its own
+// best hits, which hold the best of all.
 func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query, o collectOptions) (*collection, error) {
 	sctx := searchContext(ctx, m)
 	s, err := q.Searcher(sctx, r, m, bsearch.SearcherOptions{})
@@ -84,6 +94,62 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 		return nil, err
 	}
 	defer s.Close()
+	if s.Count() < parallelCount || t.size < 2 || runtime.GOMAXPROCS(0) < 2 {
+		return t.collectRange(ctx, sctx, r, s, 0, uint32(t.size), o)
+	}
+	s2, err := q.Searcher(sctx, r, m, bsearch.SearcherOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer s2.Close()
+	mid := uint32(t.size / 2)
+	var c2 *collection
+	var err2 error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c2, err2 = t.collectRange(ctx, sctx, r, s2, mid, uint32(t.size), o)
+	}()
+	c1, err := t.collectRange(ctx, sctx, r, s, 0, mid, o)
+	<-done
+	if err != nil {
+		return nil, err
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	return t.merge(c1, c2, o), nil
+}
+
+// merge joins the collections of two ranges, the first one's documents
+// numbered below the second one's.
+func (t *docTable) merge(a, b *collection, o collectOptions) *collection {
+	c := &collection{total: a.total + b.total, counts: a.counts}
+	for i, counts := range b.counts {
+		for ord, n := range counts {
+			c.counts[i][ord] += n
+		}
+	}
+	c.first = append(a.first, b.first...)
+	if len(c.first) > o.first {
+		c.first = c.first[:o.first]
+	}
+	hits := make([]hitRef, 0, len(a.hits)+len(b.hits))
+	for i, j := 0, 0; len(hits) < o.keep && (i < len(a.hits) || j < len(b.hits)); {
+		if j >= len(b.hits) || (i < len(a.hits) && t.better(a.hits[i], b.hits[j], o.byDate)) {
+			hits = append(hits, a.hits[i])
+			i++
+		} else {
+			hits = append(hits, b.hits[j])
+			j++
+		}
+	}
+	c.hits = hits
+	return c
+}
+
+// collectRange collects the matches of s numbered from from up to to.
+func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, s bsearch.Searcher, from, to uint32, o collectOptions) (*collection, error) {
 	c := &collection{counts: make([][]int, len(t.facets))}
 	for i, on := range o.facets {
 		if on && i < len(t.facets) {
@@ -107,7 +173,13 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 				return nil, err
 			}
 		}
-		dm, err := s.Next(bctx)
+		var dm *bsearch.DocumentMatch
+		var err error
+		if n == 0 && from > 0 {
+			dm, err = s.Advance(bctx, internalID(from))
+		} else {
+			dm, err = s.Next(bctx)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -117,6 +189,10 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 		doc, ok := docNum(dm.IndexInternalID)
 		if !ok || int(doc) >= t.size {
 			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
+		}
+		if doc >= to {
+			bctx.DocumentMatchPool.Put(dm)
+			break
 		}
 		// failed is the facet whose filter alone the document fails, -1
 		// for none, -2 for more than one.

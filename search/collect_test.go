@@ -226,3 +226,49 @@ func TestPagesAreSlicesOfTheFullRanking(t *testing.T) {
 		}
 	}
 }
+
+// A collection split in two halves of the document numbers, run at once,
+// gives what one pass gives: hits, totals and facet counts, for every kind
+// of request.
+func TestParallelCollectionMatchesSerial(t *testing.T) {
+	queries := []string{"医保卡跨省使用", "医保 报销", "异地就医怎么报销", "医院", "农村合作医疗", "汉中社保基数20000每月扣多少", "检查", ""}
+	reqs := func(q string) []Request {
+		return []Request{
+			{Query: q, Page: 1, Size: 10},
+			{Query: q, Page: 2, Size: 3},
+			{Query: q, Page: 1, Size: 10, Sort: SortDate},
+			{Query: q, Page: 1, Size: 5, Provinces: []string{"广西"}},
+			{Query: q, Page: 1, Size: 5, Topics: []string{"医保"}},
+		}
+	}
+	type outcome struct {
+		total  uint64
+		ids    []string
+		facets Facets
+	}
+	run := func() map[string]outcome {
+		out := map[string]outcome{}
+		for _, q := range queries {
+			for i, req := range reqs(q) {
+				res := doSearch(t, req)
+				out[fmt.Sprint(q, i)] = outcome{res.Total, hitIDs(res.Hits), res.Facets}
+			}
+		}
+		return out
+	}
+	serial := run()
+	defer func(n uint64) { parallelCount = n }(parallelCount)
+	parallelCount = 0
+	parallel := run()
+	hits := 0
+	for k, want := range serial {
+		got := parallel[k]
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: split %+v, one pass %+v", k, got, want)
+		}
+		hits += len(want.ids)
+	}
+	if hits < 100 {
+		t.Fatalf("only %d hits in all: the test needs more", hits)
+	}
+}
