@@ -2,7 +2,10 @@ package indexer
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -11,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/go-ego/gse"
+	"github.com/vcaesar/cedar"
 )
 
 const (
@@ -47,8 +51,8 @@ func must(err error) {
 // emitted at the parent's position (医保卡 → 医保卡, 医保), so a sub-word query
 // finds the longer word and phrase queries over parents still line up.
 type Tokenizer struct {
-	seg      *gse.Segmenter
-	t2s      map[rune]rune
+	dict     wordDict
+	t2s      *t2sRunes
 	subwords bool
 }
 
@@ -58,7 +62,7 @@ func NewTokenizer(subwords bool) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tokenizer{seg: seg, t2s: traditionalToSimplified(), subwords: subwords}, nil
+	return &Tokenizer{dict: newWordDict(seg.Dict), t2s: traditionalToSimplified(), subwords: subwords}, nil
 }
 
 func tokenizerConstructor(config map[string]interface{}, _ *registry.Cache) (analysis.Tokenizer, error) {
@@ -69,12 +73,30 @@ func tokenizerConstructor(config map[string]interface{}, _ *registry.Cache) (ana
 	return NewTokenizer(subwords)
 }
 
+// tokenizeScratch is Tokenize's working memory, pooled: analysing a
+// document calls Tokenize for each of its text fields.
+type tokenizeScratch struct {
+	folded []rune
+	offs   []int
+	han    hanScratch
+}
+
+var tokenizeScratchPool = sync.Pool{New: func() any { return new(tokenizeScratch) }}
+
+// maxPooledRunes keeps the scratch of an enormous text out of the pool.
+const maxPooledRunes = 64 << 10
+
 // Tokenize implements analysis.Tokenizer.
 func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
+	sc := tokenizeScratchPool.Get().(*tokenizeScratch)
+	defer func() {
+		if cap(sc.folded) <= maxPooledRunes && cap(sc.han.utf8) <= 4*maxPooledRunes {
+			tokenizeScratchPool.Put(sc)
+		}
+	}()
 	// folded[i] is the i-th rune after folding; offs[i] its byte offset in
 	// input, with offs[len(folded)] == len(input).
-	folded := make([]rune, 0, len(input)/2)
-	offs := make([]int, 0, len(input)/2+1)
+	folded, offs := sc.folded[:0], sc.offs[:0]
 	for i := 0; i < len(input); {
 		r, size := utf8.DecodeRune(input[i:])
 		if r == utf8.RuneError && size <= 1 {
@@ -85,20 +107,29 @@ func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 		i += size
 	}
 	offs = append(offs, len(input))
+	sc.folded, sc.offs = folded, offs
 
 	stream := make(analysis.TokenStream, 0, len(folded)/2+1)
+	// Tokens are allocated in blocks rather than one by one.
+	var block []analysis.Token
 	pos := 0
 	emit := func(from, to int, typ analysis.TokenType, samePos bool) {
 		if !samePos {
 			pos++
 		}
-		stream = append(stream, &analysis.Token{
+		if len(block) == 0 {
+			block = make([]analysis.Token, max(16, (len(folded)-from)/2))
+		}
+		tok := &block[0]
+		block = block[1:]
+		*tok = analysis.Token{
 			Term:     input[offs[from]:offs[to]],
 			Start:    offs[from],
 			End:      offs[to],
 			Position: pos,
 			Type:     typ,
-		})
+		}
+		stream = append(stream, tok)
 	}
 
 	for i := 0; i < len(folded); {
@@ -109,7 +140,7 @@ func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 			for j < len(folded) && isHan(folded[j]) {
 				j++
 			}
-			t.segmentHan(folded, i, j, emit)
+			t.segmentHan(folded, i, j, &sc.han, emit)
 			i = j
 		case isWordRune(r):
 			j := i + 1
@@ -131,22 +162,59 @@ func (t *Tokenizer) Tokenize(input []byte) analysis.TokenStream {
 	return stream
 }
 
-// maxHanChunk bounds the characters of one Han run handed to gse at once.
-// gse's DAG builds maps keyed by position over the whole string, so one
-// enormous run (a hostile page of 5 MB of 医保医保…) cost seconds and
-// hundreds of megabytes per call, superlinearly. Real text has punctuation
-// every few dozen characters, so only such input is ever cut.
+// maxHanChunk bounds the characters of one Han run cut at once. gse's
+// Cut, whose words cutHan reproduces, built maps keyed by position over
+// the whole string, so one enormous run (a hostile page of 5 MB of
+// 医保医保…) cost seconds and hundreds of megabytes per call. Real text has
+// punctuation every few dozen characters, so only such input is ever cut;
+// the chunks stay because where a run is cut decides its words.
 const maxHanChunk = 1024
 
+// hanScratch is the working memory of segmenting the Han runs of one
+// Tokenize call.
+type hanScratch struct {
+	runes []rune    // the run
+	utf8  []byte    // the run in UTF-8
+	offs  []int     // offs[i] is the byte offset of the run's i-th rune in utf8
+	lo    int       // the chunk of the run that edges describe starts at rune lo
+	edges []dagEdge // dictionary words starting at each rune of the chunk, by start
+	first []int     // edges[first[k]:first[k+1]] start at rune lo+k
+	route []dagRoute
+	sizes []int
+}
+
+// dagEdge is a candidate word of the chunk ending at rune end (inclusive,
+// relative to the chunk), with its dictionary frequency as gse's Find
+// reports it.
+type dagEdge struct {
+	end  int
+	freq float64
+	ok   bool
+}
+
+type dagRoute struct {
+	logFreq float64
+	end     int
+}
+
 // segmentHan cuts folded[from:to], a run of Han characters, into words.
-func (t *Tokenizer) segmentHan(folded []rune, from, to int, emit func(int, int, analysis.TokenType, bool)) {
+func (t *Tokenizer) segmentHan(folded []rune, from, to int, sc *hanScratch, emit func(int, int, analysis.TokenType, bool)) {
 	if to-from == 1 {
 		emit(from, to, analysis.Ideographic, false)
 		return
 	}
+	// Dictionary lookups take sub-slices of the run's UTF-8 rather than a
+	// new string per candidate word.
+	sc.runes = folded[from:to]
+	sc.utf8, sc.offs = sc.utf8[:0], sc.offs[:0]
+	for _, r := range sc.runes {
+		sc.offs = append(sc.offs, len(sc.utf8))
+		sc.utf8 = utf8.AppendRune(sc.utf8, r)
+	}
+	sc.offs = append(sc.offs, len(sc.utf8))
 	for at := from; at < to; {
 		end := min(to, at+maxHanChunk)
-		sizes := t.cutHan(folded[at:end])
+		sizes := t.cutHan(sc, at-from, end-from)
 		if end < to && len(sizes) > 1 {
 			// The chunk boundary may split the last word: cut it again
 			// together with the characters that follow.
@@ -155,45 +223,177 @@ func (t *Tokenizer) segmentHan(folded []rune, from, to int, emit func(int, int, 
 		for _, size := range sizes {
 			emit(at, at+size, analysis.Ideographic, false)
 			if t.subwords && size > 2 {
-				t.emitSubwords(folded, at, at+size, emit)
+				emitSubwords(sc, at-from, at-from+size, func(i, j int) { emit(from+i, from+j, analysis.Ideographic, true) })
 			}
 			at += size
 		}
 	}
 }
 
-// cutHan returns the lengths in runes of gse's words for run.
-func (t *Tokenizer) cutHan(run []rune) []int {
-	words := t.seg.Cut(string(run), false)
-	sizes := make([]int, len(words))
-	n := 0
-	for i, w := range words {
-		sizes[i] = utf8.RuneCountInString(w)
-		n += sizes[i]
-	}
-	if n != len(run) || slices.Contains(sizes, 0) {
-		// gse returned pieces that do not tile the input; fall back to one
-		// token per character rather than emit wrong offsets.
-		sizes = sizes[:0]
-		for range run {
-			sizes = append(sizes, 1)
+// cutHan returns the lengths in runes of the words of runes lo to hi of the
+// run in sc: the words gse's Cut(text, false) returns (cutDAGNoHMM), found
+// the same way — every dictionary word starting at each rune, then the
+// path of greatest summed log frequency from the end, ties to the longer
+// word — with the same floating-point arithmetic, so the cut is identical
+// (TestCutHanMatchesGse). gse does this with maps keyed by position, two
+// dictionary lookups per candidate word and a string per lookup, which
+// made its Cut a seventh of the build's CPU.
+func (t *Tokenizer) cutHan(sc *hanScratch, lo, hi int) []int {
+	n := hi - lo
+	sc.lo = lo
+	sc.edges, sc.first = sc.edges[:0], sc.first[:0]
+	for k := 0; k < n; k++ {
+		sc.first = append(sc.first, len(sc.edges))
+		var first dagEdge
+		found := false
+		node := 0
+		for i := k; i < n; i++ {
+			var freq float64
+			var ok bool
+			if i == k {
+				node, freq, ok = t.dict.start(sc.runes[lo+k], sc.utf8[sc.offs[lo+k]:sc.offs[lo+k+1]])
+				first = dagEdge{end: k, freq: freq, ok: ok}
+			} else {
+				node, freq, ok = t.dict.extend(node, sc.utf8[sc.offs[lo+k]:sc.offs[lo+i+1]], sc.utf8[sc.offs[lo+i]:sc.offs[lo+i+1]])
+			}
+			if !ok {
+				break // no dictionary word starts with these characters
+			}
+			if freq > 0 {
+				sc.edges = append(sc.edges, dagEdge{end: i, freq: freq, ok: true})
+				found = true
+			}
+		}
+		if !found {
+			// The character alone, scored as gse scores it: by its own
+			// frequency (0 when it only begins words: log 0 = -Inf), or as
+			// frequency 1 when the dictionary does not know it.
+			sc.edges = append(sc.edges, first)
 		}
 	}
-	return sizes
+	sc.first = append(sc.first, len(sc.edges))
+
+	logT := math.Log(t.dict.dict.TotalFreq())
+	sc.route = slices.Grow(sc.route[:0], n+1)[:n+1]
+	sc.route[n] = dagRoute{} // every other entry is set below
+	for idx := n - 1; idx >= 0; idx-- {
+		for j, e := range sc.edges[sc.first[idx]:sc.first[idx+1]] {
+			var f float64
+			if e.ok {
+				f = math.Log(e.freq) - logT + sc.route[e.end+1].logFreq
+			} else {
+				f = math.Log(1.0) - logT + sc.route[e.end+1].logFreq
+			}
+			if v := sc.route[idx]; j == 0 || v.logFreq < f || (v.logFreq == f && v.end < e.end) {
+				sc.route[idx] = dagRoute{logFreq: f, end: e.end}
+			}
+		}
+	}
+	sc.sizes = sc.sizes[:0]
+	for x := 0; x < n; {
+		y := sc.route[x].end + 1
+		sc.sizes = append(sc.sizes, y-x)
+		x = y
+	}
+	return sc.sizes
 }
 
 // emitSubwords adds the dictionary words inside a longer word (医保卡 → 医保,
 // 肠梨形鞭毛虫病 → 鞭毛虫病, 鞭毛虫 …) at the parent's position, like gse's
-// search mode but not limited to two and three characters.
-func (t *Tokenizer) emitSubwords(folded []rune, from, to int, emit func(int, int, analysis.TokenType, bool)) {
+// search mode but not limited to two and three characters: shortest first,
+// then from left to right. The word is runes [from, to) of the run and lies
+// in the chunk cutHan cut last, whose edges list every dictionary word
+// starting in the chunk, so no lookups are needed.
+func emitSubwords(sc *hanScratch, from, to int, emit func(int, int)) {
 	longest := min(to-from-1, maxSubwordRunes)
 	for n := 2; n <= longest; n++ {
 		for i := from; i+n <= to; i++ {
-			if freq, _, ok := t.seg.Find(string(folded[i : i+n])); ok && freq > 0 {
-				emit(i, i+n, analysis.Ideographic, true)
+			k := i - sc.lo
+			for _, e := range sc.edges[sc.first[k]:sc.first[k+1]] {
+				if e.end > k+n-1 {
+					break
+				}
+				if e.end == k+n-1 && e.freq > 0 {
+					emit(i, i+n)
+				}
 			}
 		}
 	}
+}
+
+// wordDict answers the tokenizer's dictionary lookups on gse's dictionary.
+// gse's Find walks its trie from the root for every candidate word, and
+// the candidates at a character are each one character longer than the
+// last; the walk continues from the node the last one reached instead.
+// That needs the trie, which gse does not export: it is read from the
+// Dictionary's field, and if a gse version lays it out otherwise, every
+// lookup goes through Find as before.
+type wordDict struct {
+	dict *gse.Dictionary
+	trie *cedar.Cedar
+	// first holds the lookup of each character of U+3400-U+9FFF alone,
+	// which starts every candidate: the trie is tens of megabytes, and
+	// each step into it is a cache miss.
+	first []dictStep
+}
+
+type dictStep struct {
+	node int32
+	ok   bool
+	freq float64
+}
+
+const firstDictRune, lastDictRune = 0x3400, 0x9FFF
+
+func newWordDict(d *gse.Dictionary) wordDict {
+	wd := wordDict{dict: d}
+	if f := reflect.ValueOf(d).Elem().FieldByName("trie"); f.IsValid() && f.Type() == reflect.TypeFor[*cedar.Cedar]() {
+		wd.trie = (*cedar.Cedar)(f.UnsafePointer())
+	}
+	if wd.trie == nil {
+		return wd
+	}
+	wd.first = make([]dictStep, lastDictRune-firstDictRune+1)
+	var buf [utf8.UTFMax]byte
+	for r := rune(firstDictRune); r <= lastDictRune; r++ {
+		b := buf[:utf8.EncodeRune(buf[:], r)]
+		node, freq, ok := wd.extend(0, b, b)
+		if int(int32(node)) != node {
+			wd.first = nil // a trie too big for the table
+			break
+		}
+		wd.first[r-firstDictRune] = dictStep{node: int32(node), ok: ok, freq: freq}
+	}
+	return wd
+}
+
+// start is extend(0, word, word) for the one-character word r.
+func (d wordDict) start(r rune, word []byte) (node int, freq float64, ok bool) {
+	if d.first != nil && r >= firstDictRune && r <= lastDictRune {
+		s := d.first[r-firstDictRune]
+		return int(s.node), s.freq, s.ok
+	}
+	return d.extend(0, word, word)
+}
+
+// extend looks up word, which is the word that led to trie node from
+// (0 for none) followed by the bytes tail. It returns what gse's Find
+// returns for word — its frequency and whether the trie has the path at
+// all, a word or the beginning of one — and the node to extend it from.
+func (d wordDict) extend(from int, word, tail []byte) (node int, freq float64, ok bool) {
+	if d.trie == nil {
+		freq, _, ok = d.dict.Find(word)
+		return 0, freq, ok
+	}
+	id, err := d.trie.Jump(tail, from)
+	if err != nil {
+		return 0, 0, false
+	}
+	value, err := d.trie.Value(id)
+	if err != nil {
+		return id, 0, id != 0
+	}
+	return id, d.dict.Tokens[value].Freq(), true
 }
 
 // maxSubwordRunes bounds the sub-word search; longer dictionary words are
@@ -202,7 +402,7 @@ const maxSubwordRunes = 6
 
 // FoldFilter lower-cases and folds width and traditional characters of each
 // token's term in place of separate filters, since all three are rune maps.
-type FoldFilter struct{ t2s map[rune]rune }
+type FoldFilter struct{ t2s *t2sRunes }
 
 // NewFoldFilter returns the folding token filter.
 func NewFoldFilter() *FoldFilter { return &FoldFilter{t2s: traditionalToSimplified()} }
@@ -227,7 +427,7 @@ func (f *FoldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
 	return input
 }
 
-func needsFold(term []byte, t2s map[rune]rune) bool {
+func needsFold(term []byte, t2s *t2sRunes) bool {
 	for i := 0; i < len(term); {
 		r, size := utf8.DecodeRune(term[i:])
 		if foldRune(r, t2s) != r {
@@ -277,7 +477,7 @@ func bigramAnalyzerConstructor(_ map[string]interface{}, cache *registry.Cache) 
 // that tokenizer drops full-width digits (１２３) and returns nothing at all
 // for text with an invalid UTF-8 byte. Bigram fields keep no term vectors,
 // so the offsets this shifts are never used.
-type foldCharFilter struct{ t2s map[rune]rune }
+type foldCharFilter struct{ t2s *t2sRunes }
 
 func (f foldCharFilter) Filter(input []byte) []byte {
 	out := make([]byte, 0, len(input))

@@ -6,21 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Enrichment is what enrichment adds to a document.
@@ -39,15 +39,32 @@ type BuildOptions struct {
 	IndexDir string
 	// Workers parse, enrich and index in parallel; default runtime.NumCPU().
 	Workers int
-	// BatchSize is the number of documents per bleve batch; default 1000.
+	// BatchSize is the number of documents per segment a worker writes
+	// before the final merge; default 1000.
 	BatchSize int
 	// Enrich adds places and topics; nil uses the embedded gazetteer and
 	// topic taxonomy.
 	Enrich EnrichFunc
+	// MemoryLimit, when positive, tunes the process's garbage collector for
+	// the build and restores it afterwards: the heap may grow to this many
+	// bytes (debug.SetMemoryLimit, GOGC 400) instead of being collected
+	// whenever it doubles. The build's live heap is a few hundred megabytes
+	// (the dictionary, documents in analysis) and it allocates tens of
+	// gigabytes, so the default collector re-marks the same dictionary
+	// every few hundred megabytes: 15% of the build's CPU, 7% with 1 GiB.
+	// The settings are process-wide: only a process that does nothing else
+	// meanwhile, like `healthsearch index`, should set it; a server
+	// building in the background should not.
+	MemoryLimit int64
 	// Progress, when set, is called after each page with running totals.
 	// It is called from worker goroutines and must be safe for that.
 	Progress func(Progress)
 }
+
+// DefaultMemoryLimit is the MemoryLimit of `healthsearch index`. The
+// process peaks at about this plus the segment files the final merge maps
+// (~330 MB for the 8× benchmark corpus).
+const DefaultMemoryLimit = 1 << 30
 
 func (o *BuildOptions) setDefaults() {
 	if o.Workers <= 0 {
@@ -112,6 +129,11 @@ func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
 	if err := os.MkdirAll(opts.IndexDir, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	if opts.MemoryLimit > 0 {
+		limit := min(opts.MemoryLimit, debug.SetMemoryLimit(-1)) // a lower GOMEMLIMIT wins
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(limit))
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	lock, err := acquireBuildLock(opts.IndexDir)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -127,6 +149,7 @@ func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
 		return nil, fmt.Errorf("build: clean old generations: %w", err)
 	}
 
+	load := loadMapper()
 	files, err := listPages(opts.Sources)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -134,19 +157,8 @@ func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
 
 	name := newGenerationName(start)
 	tmpPath := filepath.Join(opts.IndexDir, name+buildingSuffix)
-	idx, err := bleve.New(tmpPath, NewMapping())
-	if err != nil {
-		os.RemoveAll(tmpPath)
-		return nil, fmt.Errorf("build: create index: %w", err)
-	}
 	sum := &Summary{Generation: name}
-	buildErr := fill(ctx, idx, files, opts, sum)
-	if buildErr == nil {
-		buildErr = compact(ctx, idx, filepath.Join(tmpPath, "store"))
-	}
-	if cerr := idx.Close(); buildErr == nil && cerr != nil {
-		buildErr = fmt.Errorf("close index: %w", cerr)
-	}
+	buildErr := build(ctx, tmpPath, files, load, opts, sum)
 	if buildErr == nil {
 		buildErr = writeMeta(tmpPath, sum)
 	}
@@ -172,50 +184,69 @@ func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
 	return sum, nil
 }
 
-// compact merges the finished index into one segment. A generation is never
-// written again, and a search reads every segment's dictionary, postings and
-// doc values, so a single segment takes about a third less CPU per query
-// than the dozen or so the background merger leaves. Scorch records the
-// merged segment and deletes the files it replaced in the background, which
-// Close does not wait for; compact waits, so the generation holds only live
-// files. Past the deadline the old files stay: that costs disk, not results.
-func compact(ctx context.Context, idx bleve.Index, storeDir string) error {
-	adv, err := idx.Advanced()
-	if err != nil {
-		return fmt.Errorf("compact: %w", err)
+// build writes the index of files into the new directory path.
+func build(ctx context.Context, path string, files []pageFile, load *mapperLoad, opts BuildOptions, sum *Summary) error {
+	if err := os.Mkdir(path, 0o755); err != nil {
+		return fmt.Errorf("create index: %w", err)
 	}
-	sc, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
+	parts := &partWriter{dir: filepath.Join(path, "parts")}
+	if err := os.Mkdir(parts.dir, 0o700); err != nil {
+		return fmt.Errorf("create index: %w", err)
 	}
-	// The heap the build peaked at is mostly garbage by now; give it back to
-	// the OS before the merge maps every segment file, or the two add up in
-	// the indexer's peak RSS (8× corpus: 1.2 GB of heap + 0.25 GB of mapped
-	// segments; returned first, the merge runs in 0.7 GB).
-	debug.FreeOSMemory()
-	opts := mergeplan.SingleSegmentMergePlanOptions
-	// One merge task for all segments: the default of 10 per task leaves
-	// several segments behind.
-	opts.SegmentsPerMergeTask = math.MaxInt32
-	if err := sc.ForceMerge(ctx, &opts); err != nil {
-		return fmt.Errorf("compact: %w", err)
+	if err := fill(ctx, load, parts, files, opts, sum); err != nil {
+		return err
 	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		stats := sc.StatsMap()
-		root, _ := stats["CurRootEpoch"].(uint64)
-		persisted, _ := stats["LastPersistedEpoch"].(uint64)
-		segments, _ := stats["TotFileSegmentsAtRoot"].(uint64)
-		files, _ := filepath.Glob(filepath.Join(storeDir, "*.zap"))
-		if persisted >= root && uint64(len(files)) <= segments {
-			return nil
+	if err := load.wait(ctx); err != nil {
+		return err
+	}
+	if err := finishIndex(ctx, path, load.m, parts.parts); err != nil {
+		return err
+	}
+	return os.RemoveAll(parts.dir)
+}
+
+// mapperLoad makes the index mapping and its document mapper in the
+// background. That loads gse's dictionary, two seconds on one core, during
+// which the workers already read and parse pages.
+type mapperLoad struct {
+	done   chan struct{}
+	m      *mapping.IndexMappingImpl
+	mapper *docMapper
+	err    error
+}
+
+func loadMapper() *mapperLoad {
+	l := &mapperLoad{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		m := NewMapping()
+		if err := m.Validate(); err != nil {
+			l.err = fmt.Errorf("mapping: %w", err)
+			return
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
+		l.m = m
+		l.mapper, l.err = newDocMapper(m)
+	}()
+	return l
+}
+
+func (l *mapperLoad) ready() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
 	}
-	return nil
+}
+
+// wait returns once the mapper is made, with its error, or ctx's.
+func (l *mapperLoad) wait(ctx context.Context) error {
+	select {
+	case <-l.done:
+		return l.err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // pageFile is a page to index; rel is its path relative to its source
@@ -294,8 +325,9 @@ func (a *relatedAcc) articleIDs() []string {
 }
 
 type buildState struct {
-	opts BuildOptions
-	idx  bleve.Index
+	opts  BuildOptions
+	load  *mapperLoad
+	parts *partWriter
 
 	relIDMu sync.RWMutex
 	relIDs  map[[2]string]string // see relatedID
@@ -309,10 +341,14 @@ type buildState struct {
 	done, docs atomic.Int64
 }
 
-func fill(ctx context.Context, idx bleve.Index, files []pageFile, opts BuildOptions, sum *Summary) error {
+// maxPending bounds the pages a worker parses ahead of the dictionary.
+const maxPending = 4096
+
+func fill(ctx context.Context, load *mapperLoad, parts *partWriter, files []pageFile, opts BuildOptions, sum *Summary) error {
 	st := &buildState{
 		opts:     opts,
-		idx:      idx,
+		load:     load,
+		parts:    parts,
 		total:    len(files),
 		sum:      sum,
 		articles: make(map[string]bool, len(files)),
@@ -328,20 +364,41 @@ func fill(ctx context.Context, idx bleve.Index, files []pageFile, opts BuildOpti
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			batch := idx.NewBatch()
+			b := st.newBatch()
+			var buf []byte
+			// Articles parsed before the mapper is ready.
+			var pending []*Document
+			addPending := func() error {
+				if err := load.wait(ctx); err != nil {
+					return err
+				}
+				for i, doc := range pending {
+					pending[i] = nil
+					if err := b.add(doc); err != nil {
+						return err
+					}
+				}
+				pending = pending[:0]
+				return nil
+			}
 			for i := range jobs {
-				if err := st.indexPage(i, files[i], batch); err != nil {
+				doc := st.indexPage(i, files[i], &buf)
+				if doc == nil {
+					continue
+				}
+				if pending = append(pending, doc); len(pending) < maxPending && !load.ready() {
+					continue
+				}
+				if err := addPending(); err != nil {
 					cancel(err)
 					return
 				}
-				if batch.Size() >= opts.BatchSize {
-					if err := st.flush(batch); err != nil {
-						cancel(err)
-						return
-					}
-				}
 			}
-			if err := st.flush(batch); err != nil {
+			if err := addPending(); err != nil {
+				cancel(err)
+				return
+			}
+			if err := b.flush(); err != nil {
 				cancel(err)
 			}
 		}()
@@ -362,16 +419,60 @@ feed:
 	return st.indexRelated(ctx)
 }
 
-func (st *buildState) flush(b *bleve.Batch) error {
-	if b.Size() == 0 {
+// segmentBatch collects one worker's analysed documents until they make
+// a segment.
+type segmentBatch struct {
+	st     *buildState
+	docs   []index.Document
+	fields int // fields of docs
+	text   int // bytes of docs' analysed text
+}
+
+// A batch is also written out when its analysis results would take too
+// much memory, whatever BatchSize says. Analysed text costs ~70 bytes of
+// heap per byte (tokens, term vectors, bigrams), and every field costs the
+// segment writer a few hundred bytes while it encodes the batch: a related
+// item has an article id field for each page that recommends it, ~900 on
+// the 8× corpus and as many as pages recommend it in a bigger one.
+const (
+	maxBatchFields = 256 << 10
+	maxBatchText   = 2 << 20
+)
+
+func (st *buildState) newBatch() *segmentBatch {
+	return &segmentBatch{st: st, docs: make([]index.Document, 0, st.opts.BatchSize)}
+}
+
+// buildDocHook, when set (by tests), sees every document a build indexes.
+// It is called from the workers concurrently.
+var buildDocHook func(*Document)
+
+func (b *segmentBatch) add(d *Document) error {
+	if buildDocHook != nil {
+		buildDocHook(d)
+	}
+	mapper := b.st.load.mapper
+	doc := mapper.document(d)
+	mapper.analyzeDocument(doc)
+	b.docs = append(b.docs, doc)
+	b.fields += len(doc.Fields)
+	b.text += len(d.Title) + len(d.Body) + len(d.Snippet)
+	if len(b.docs) >= b.st.opts.BatchSize || b.fields >= maxBatchFields || b.text >= maxBatchText {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *segmentBatch) flush() error {
+	if len(b.docs) == 0 {
 		return nil
 	}
-	n := b.Size()
-	if err := st.idx.Batch(b); err != nil {
-		return fmt.Errorf("index batch: %w", err)
+	if err := b.st.parts.write(b.docs); err != nil {
+		return err
 	}
-	b.Reset()
-	st.docs.Add(int64(n))
+	b.st.docs.Add(int64(len(b.docs)))
+	clear(b.docs)
+	b.docs, b.fields, b.text = b.docs[:0], 0, 0
 	return nil
 }
 
@@ -394,17 +495,17 @@ func (st *buildState) relatedID(it RelatedItem) string {
 	return id
 }
 
-// indexPage parses one page and adds its article to the batch. Problems with
-// the page are recorded in the summary, never returned: only index errors
-// stop the build.
-func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) error {
+// indexPage parses one page and returns its article, or nil when the page
+// is skipped or its article already indexed. Problems with the page are
+// recorded in the summary.
+func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document {
 	defer func() {
 		st.done.Add(1)
 		if st.opts.Progress != nil {
 			st.opts.Progress(Progress{PagesTotal: st.total, PagesDone: int(st.done.Load()), Docs: int(st.docs.Load())})
 		}
 	}()
-	page, err := readPage(f)
+	page, err := readPageInto(f, buf)
 	if err != nil {
 		st.mu.Lock()
 		st.sum.Skipped = append(st.sum.Skipped, Skipped{File: f.path, Reason: err.Error()})
@@ -467,7 +568,7 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) err
 			"body is %d bytes; indexed and stored the first %d", full, len(body))})
 		st.mu.Unlock()
 	}
-	doc := Document{
+	doc := &Document{
 		ID:         id,
 		Type:       TypeArticle,
 		Title:      page.Title,
@@ -476,8 +577,8 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, batch *bleve.Batch) err
 		RelatedIDs: relIDs,
 		Source:     f.rel,
 	}
-	st.enrich(&doc, body)
-	return batch.Index(id, doc)
+	st.enrich(doc, body)
+	return doc
 }
 
 // MaxBodyBytes caps the body text of one article that is indexed and
@@ -509,16 +610,61 @@ func indexedBody(paras []string) (body string, full int) {
 }
 
 func readPage(f pageFile) (*Page, error) {
+	var buf []byte
+	return readPageInto(f, &buf)
+}
+
+// readPageInto is readPage reading into *buf, which it grows as needed:
+// a worker reads tens of thousands of pages, and ParsePage copies what it
+// keeps.
+func readPageInto(f pageFile, buf *[]byte) (*Page, error) {
 	if f.size > MaxPageBytes {
 		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, f.size, MaxPageBytes)
 	}
-	data, err := os.ReadFile(f.path)
+	data, err := readFile(f.path, (*buf)[:0], f.size)
+	*buf = data
 	if err != nil {
 		return nil, err
 	}
 	return ParsePage(data)
 }
 
+// readFile appends the content of the file at path to buf, reading at most
+// MaxPageBytes+1 bytes (enough for ParsePage to reject a page that grew
+// since it was listed). It makes the system calls itself: os.ReadFile's
+// stat, poller registration and fcntl cost more than the read of a small
+// page, and a build reads every page. Errors are os.ReadFile's.
+func readFile(path string, buf []byte, size int64) ([]byte, error) {
+	var fd int
+	var err error
+	for {
+		if fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return buf, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer syscall.Close(fd)
+	buf = slices.Grow(buf, int(min(size, MaxPageBytes))+1)
+	for len(buf) <= MaxPageBytes {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(cap(buf), MaxPageBytes+1-len(buf)))
+		}
+		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return buf, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n <= 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	return buf, nil
+}
 func (st *buildState) enrich(doc *Document, text string) {
 	if len(doc.Date) >= 7 {
 		doc.Month = doc.Date[:7]
@@ -552,9 +698,9 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			batch := st.idx.NewBatch()
+			b := st.newBatch()
 			for a := range jobs {
-				doc := Document{
+				doc := &Document{
 					ID:         RelatedID(a.item),
 					Type:       TypeRelated,
 					Title:      a.item.Title,
@@ -562,19 +708,13 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 					Date:       a.item.Date,
 					ArticleIDs: a.articleIDs(),
 				}
-				st.enrich(&doc, a.item.Snippet)
-				if err := batch.Index(doc.ID, doc); err != nil {
+				st.enrich(doc, a.item.Snippet)
+				if err := b.add(doc); err != nil {
 					cancel(err)
 					return
 				}
-				if batch.Size() >= st.opts.BatchSize {
-					if err := st.flush(batch); err != nil {
-						cancel(err)
-						return
-					}
-				}
 			}
-			if err := st.flush(batch); err != nil {
+			if err := b.flush(); err != nil {
 				cancel(err)
 			}
 		}()

@@ -238,15 +238,15 @@ func normalizeText(s string) (string, int, error) {
 // firstToNormalize returns the byte offset of the first character
 // normalizeText changes, or len(s). It works on bytes: every such character
 // starts with a byte below 0x20, 0x7F, or the lead bytes C2 (U+0080-U+009F),
-// E2 80 (U+2028, U+2029) or EF BB (U+FEFF).
+// E2 80 (U+2028, U+2029) or EF BB (U+FEFF). Every page passes through here
+// whole, so the scan skips the other bytes with one table lookup each.
 func firstToNormalize(s string) int {
 	for i := 0; i < len(s); i++ {
+		if !normalizeLead[s[i]] {
+			continue
+		}
 		switch c := s[i]; {
-		case c < 0x20:
-			if c != '\n' && c != '\t' {
-				return i
-			}
-		case c == 0x7F:
+		case c < 0x20, c == 0x7F:
 			return i
 		case c == 0xC2:
 			if i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9F {
@@ -264,3 +264,13 @@ func firstToNormalize(s string) int {
 	}
 	return len(s)
 }
+
+// normalizeLead marks the bytes that may start a character normalizeText
+// changes (see firstToNormalize).
+var normalizeLead = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = c != '\n' && c != '\t'
+	}
+	t[0x7F], t[0xC2], t[0xE2], t[0xEF] = true, true, true, true
+	return t
+}()

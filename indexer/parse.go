@@ -84,7 +84,7 @@ func ParsePage(data []byte) (*Page, error) {
 	}
 
 	p := &Page{
-		Title:    CleanSpaces(lines[0].text),
+		Title:    cleanSpaces(lines[0].text),
 		Body:     []string{},
 		Related:  []RelatedItem{},
 		Warnings: warnings,
@@ -202,17 +202,17 @@ func parseRelated(lines []pageLine, items []RelatedItem, warnings []string) ([]R
 			}
 			return
 		}
-		it := RelatedItem{Title: CleanSpaces(block[0].text)}
+		it := RelatedItem{Title: cleanSpaces(block[0].text)}
 		switch len(block) {
 		case 1:
 		case 2:
-			it.Snippet = CleanSpaces(block[1].text)
+			it.Snippet = cleanSpaces(block[1].text)
 		default:
 			texts := make([]string, len(block)-1)
 			for i, l := range block[1:] {
 				texts[i] = l.text
 			}
-			it.Snippet = CleanSpaces(strings.Join(texts, " "))
+			it.Snippet = cleanSpaces(strings.Join(texts, " "))
 		}
 		where := func() string {
 			return fmt.Sprintf("line %d: related item %q", block[0].num, shorten(it.Title, 30))
@@ -310,20 +310,61 @@ func isTrimmable(r rune) bool {
 
 // indexTrimmable is strings.IndexFunc(s, isTrimmable) for valid UTF-8,
 // scanning bytes: every trimmable rune is ASCII or starts with one of the
-// lead bytes C2, E1, E2, E3 or EF, so the bytes of other characters are
-// skipped without decoding them.
+// lead bytes C2, E1, E2, E3 or EF, and its continuation bytes tell it from
+// the other characters with those leads (CJK punctuation, full-width
+// forms), which Chinese text is full of, without decoding them.
 func indexTrimmable(s string) int {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case ' ', '\t', '\n', '\v', '\f', '\r':
+		if !trimmableLead[s[i]] {
+			continue
+		}
+		if trimmableAt(s, i) {
 			return i
-		case 0xC2, 0xE1, 0xE2, 0xE3, 0xEF:
-			if r, _ := utf8.DecodeRuneInString(s[i:]); isTrimmable(r) {
-				return i
-			}
 		}
 	}
 	return -1
+}
+
+// trimmableLead marks the bytes that may start a trimmable rune.
+var trimmableLead = func() (t [256]bool) {
+	for _, c := range []byte{' ', '\t', '\n', '\v', '\f', '\r', 0xC2, 0xE1, 0xE2, 0xE3, 0xEF} {
+		t[c] = true
+	}
+	return t
+}()
+
+// trimmableAt reports whether the rune at s[i], whose first byte is marked
+// in trimmableLead, is trimmable: the white space of unicode.IsSpace
+// (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+// U+205F, U+3000) or a zero-width character (U+200B, U+2060, U+FEFF).
+// TestIndexTrimmable compares it with isTrimmable for every rune.
+func trimmableAt(s string, i int) bool {
+	at := func(j int) byte {
+		if i+j < len(s) {
+			return s[i+j]
+		}
+		return 0
+	}
+	switch s[i] {
+	case 0xC2: // U+0080-U+00BF
+		return at(1) == 0x85 || at(1) == 0xA0
+	case 0xE1: // U+1000-U+1FFF
+		return at(1) == 0x9A && at(2) == 0x80
+	case 0xE2: // U+2000-U+2FFF
+		switch at(1) {
+		case 0x80:
+			c := at(2)
+			return (c >= 0x80 && c <= 0x8B) || c == 0xA8 || c == 0xA9 || c == 0xAF
+		case 0x81:
+			return at(2) == 0x9F || at(2) == 0xA0
+		}
+		return false
+	case 0xE3: // U+3000-U+3FFF
+		return at(1) == 0x80 && at(2) == 0x80
+	case 0xEF: // U+F000-U+FFFF
+		return at(1) == 0xBB && at(2) == 0xBF
+	}
+	return true // ASCII white space
 }
 
 func classifyLine(t string) pageLineKind {
@@ -410,7 +451,8 @@ var relatedDateRe = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.�
 // normalizeDate returns s as YYYY-MM-DD when it is a real calendar date.
 func normalizeDate(s string) (string, bool) {
 	var y, mo, d int
-	if isISODateShape(s) {
+	iso := isISODateShape(s)
+	if iso {
 		// The site's own spelling, on every item: skip the regexp.
 		y, mo, d = atoiDigits(s[0:4]), atoiDigits(s[5:7]), atoiDigits(s[8:10])
 	} else {
@@ -425,6 +467,9 @@ func normalizeDate(s string) (string, bool) {
 	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != mo || t.Day() != d || y < 1900 || y > 2100 {
 		return "", false
+	}
+	if iso {
+		return s, true // already what Format would write
 	}
 	return t.Format(time.DateOnly), true
 }
@@ -484,11 +529,11 @@ var listMarkerRe = regexp.MustCompile(`^(?:\d{1,3}[.、．)）]|[(（]\d{1,3}[)�
 // after a leading list marker.
 func cleanParagraph(s string) string {
 	if m := listMarkerRe.FindString(s); m != "" {
-		if rest := CleanSpaces(s[len(m):]); rest != "" {
+		if rest := cleanSpaces(s[len(m):]); rest != "" {
 			return strings.TrimRightFunc(m, isTrimmable) + " " + rest
 		}
 	}
-	return CleanSpaces(s)
+	return cleanSpaces(s)
 }
 
 // CleanSpaces removes the stray spaces the site's search highlighting leaves
@@ -504,6 +549,12 @@ func CleanSpaces(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
+	return cleanSpaces(s)
+}
+
+// cleanSpaces is CleanSpaces for valid UTF-8, such as all text of a
+// decoded page.
+func cleanSpaces(s string) string {
 	next := indexTrimmable(s)
 	if next < 0 {
 		return s

@@ -70,10 +70,11 @@ func buildOptions(cfg Config) (indexer.BuildOptions, error) {
 		}
 	}
 	return indexer.BuildOptions{
-		Sources:  cfg.Sources,
-		IndexDir: cfg.Index,
-		Workers:  cfg.Workers,
-		Enrich:   enrichFunc(enr),
+		Sources:     cfg.Sources,
+		IndexDir:    cfg.Index,
+		Workers:     cfg.Workers,
+		Enrich:      enrichFunc(enr),
+		MemoryLimit: indexer.DefaultMemoryLimit,
 	}, nil
 }
 

@@ -39,7 +39,7 @@ func runProfile(ctx context.Context, o options, stderr io.Writer) error {
 		dir := filepath.Join(o.cache, "bench", "profile-index")
 		work = func() error {
 			os.RemoveAll(dir)
-			sum, err := indexer.Build(ctx, indexer.BuildOptions{Sources: srcs, IndexDir: dir, Workers: o.workers})
+			sum, err := indexer.Build(ctx, indexer.BuildOptions{Sources: srcs, IndexDir: dir, Workers: o.workers, MemoryLimit: indexer.DefaultMemoryLimit})
 			if err != nil {
 				return err
 			}
