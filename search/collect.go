@@ -80,8 +80,10 @@ func searchContext(ctx context.Context, m mapping.IndexMapping) context.Context 
 // parallelCount is the size of a searcher (bleve's Count: the postings
 // its terms hold) from which a collection is split in two. The halves run
 // on two cores, so a broad query answers in about half the time; below
-// this size building the second searcher costs more than it saves.
-var parallelCount uint64 = 200000
+// this size building the second searcher costs more than it saves
+// (measured over bench/queries.txt on the 8× corpus: 20k cost the median
+// query a tenth, 50k keeps it and takes a fifth off the p99).
+var parallelCount uint64 = 50000
 
 // collect runs q over the snapshot r and collects its matches. A large
 // query is collected as two halves of the document numbers at once, each
