@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
 )
@@ -17,7 +18,7 @@ import (
 // The doc table must say what the index says: every document's id order,
 // type, date and facet values, as bleve reads them from the documents.
 func TestDocTableMatchesStoredDocuments(t *testing.T) {
-	g := seedEngine.current.Load()
+	g, r := seedSnapshot(t)
 	req := bleve.NewSearchRequestOptions(query.NewMatchAllQuery(), 10000, 0, false)
 	req.Fields = []string{"*"}
 	req.SortBy([]string{"_id"})
@@ -28,12 +29,6 @@ func TestDocTableMatchesStoredDocuments(t *testing.T) {
 	if len(res.Hits) < 50 {
 		t.Fatalf("only %d documents in the seeds index", len(res.Hits))
 	}
-	adv, _ := g.idx.Advanced()
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
 	tab := g.table
 	live := 0
 	for _, ok := range tab.live {
@@ -91,16 +86,27 @@ func TestDocTableMatchesStoredDocuments(t *testing.T) {
 	}
 }
 
-// Facet counts and totals of the collector equal bleve's for the same
-// queries.
-func TestCollectFacetsMatchBleve(t *testing.T) {
+// seedSnapshot returns the seeds engine's generation and a reader of it,
+// closed when the test ends.
+func seedSnapshot(t *testing.T) (*generation, index.IndexReader) {
+	t.Helper()
 	g := seedEngine.current.Load()
-	adv, _ := g.idx.Advanced()
+	adv, err := g.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := adv.Reader()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
+	t.Cleanup(func() { r.Close() })
+	return g, r
+}
+
+// Facet counts and totals of the collector equal bleve's for the same
+// queries.
+func TestCollectFacetsMatchBleve(t *testing.T) {
+	g, r := seedSnapshot(t)
 	term := func(field, v string) query.Query {
 		q := query.NewTermQuery(v)
 		q.SetField(field)
@@ -147,13 +153,7 @@ func TestCollectFacetsMatchBleve(t *testing.T) {
 // The collector's phrase check finds the documents bleve's match phrase
 // query finds, in the title and the body.
 func TestPhraseCheckMatchesBleve(t *testing.T) {
-	g := seedEngine.current.Load()
-	adv, _ := g.idx.Advanced()
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	g, r := seedSnapshot(t)
 	phrases := []string{"医保卡跨省", "乙肝 怀孕", "高血压", "乙肝病毒", "异地就医", "潮虫", "的治疗", "怎么办", "不孕不育", "医疗保险", "检查 乙肝"}
 	checked := 0
 	for _, text := range phrases {
