@@ -91,13 +91,16 @@ var parallelCount uint64 = 50000
 // best hits, which hold the best of all.
 func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, q query.Query, o collectOptions) (*collection, error) {
 	sctx := searchContext(ctx, m)
+	if o.rerank != nil && o.rerank.cover != nil {
+		o.rerank.cover.builds = nil // the searchers built below, in order
+	}
 	s, err := q.Searcher(sctx, r, m, bsearch.SearcherOptions{})
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
 	if s.Count() < parallelCount || t.size < 2 || runtime.GOMAXPROCS(0) < 2 {
-		return t.collectRange(ctx, sctx, r, s, 0, uint32(t.size), o)
+		return t.collectRange(ctx, sctx, r, s, 0, 0, uint32(t.size), o)
 	}
 	s2, err := q.Searcher(sctx, r, m, bsearch.SearcherOptions{})
 	if err != nil {
@@ -110,9 +113,9 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c2, err2 = t.collectRange(ctx, sctx, r, s2, mid, uint32(t.size), o)
+		c2, err2 = t.collectRange(ctx, sctx, r, s2, 1, mid, uint32(t.size), o)
 	}()
-	c1, err := t.collectRange(ctx, sctx, r, s, 0, mid, o)
+	c1, err := t.collectRange(ctx, sctx, r, s, 0, 0, mid, o)
 	<-done
 	if err != nil {
 		return nil, err
@@ -150,8 +153,9 @@ func (t *docTable) merge(a, b *collection, o collectOptions) *collection {
 	return c
 }
 
-// collectRange collects the matches of s numbered from from up to to.
-func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, s bsearch.Searcher, from, to uint32, o collectOptions) (*collection, error) {
+// collectRange collects the matches of s, the tree-th searcher collect
+// built, numbered from from up to to.
+func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, s bsearch.Searcher, tree int, from, to uint32, o collectOptions) (*collection, error) {
 	c := &collection{counts: make([][]int, len(t.facets))}
 	for i, on := range o.facets {
 		if on && i < len(t.facets) {
@@ -164,7 +168,7 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 	}
 	var rk *reranker
 	if o.rerank != nil && o.keep > 0 {
-		rk = newReranker(sctx, r, t, o.rerank)
+		rk = newReranker(sctx, r, t, o.rerank, tree)
 		defer rk.close()
 	}
 	heap := make([]hitRef, 0, min(o.keep, 1024))
@@ -231,7 +235,7 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		case o.keep == 0:
 		case rk == nil:
 			heap = t.push(heap, hitRef{doc, dm.Score}, o.keep, o.byDate)
-		case len(rk.phrases) == 0:
+		case !rk.lazy():
 			heap = t.push(heap, hitRef{doc, rk.final(doc, dm.Score, false)}, o.keep, o.byDate)
 		default:
 			// Phrases are checked in a second pass: the scores without

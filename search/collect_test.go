@@ -272,3 +272,62 @@ func TestParallelCollectionMatchesSerial(t *testing.T) {
 		t.Fatalf("only %d hits in all: the test needs more", hits)
 	}
 }
+
+// The lazily scored title cover gives each document the score its own
+// searcher gives it, and never more than its bound.
+func TestLazyCoverScoresAndBound(t *testing.T) {
+	g, r := seedSnapshot(t)
+	ctx := searchContext(context.Background(), g.idx.Mapping())
+	checked := 0
+	for _, text := range []string{"医保卡如何跨省使用", "异地就医怎么报销", "农村合作医疗380元报销范围", "乙肝 怀孕"} {
+		lc := &lazyClause{inner: &bigramQuery{text: text, field: indexer.FieldTitleNgram, boost: boostTitleCover}}
+		probe, err := lc.Searcher(ctx, r, g.idx.Mapping(), bsearch.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const norm = 0.37
+		probe.SetQueryNorm(norm)
+		ref, err := (&bigramQuery{text: text, field: indexer.FieldTitleNgram, boost: boostTitleCover}).Searcher(ctx, r, g.idx.Mapping(), bsearch.SearcherOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref.SetQueryNorm(norm)
+		want := map[uint32]float64{}
+		sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(ref.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+		for {
+			dm, err := ref.Next(sctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dm == nil {
+				break
+			}
+			d, _ := docNum(dm.IndexInternalID)
+			want[d] = dm.Score
+		}
+		b := lc.builds[0]
+		bound := b.bound()
+		lctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(b.s.DocumentMatchPoolSize()+1, 0), IndexReader: r}
+		for doc, live := range g.table.live {
+			if !live {
+				continue
+			}
+			got, err := b.score(lctx, uint32(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want[uint32(doc)] {
+				t.Errorf("%q, document %d: lazy %v, searcher %v", text, doc, got, want[uint32(doc)])
+			}
+			if got > bound {
+				t.Errorf("%q, document %d: score %v above the bound %v", text, doc, got, bound)
+			}
+		}
+		checked += len(want)
+		_ = probe.Close()
+		_ = ref.Close()
+	}
+	if checked < 10 {
+		t.Fatalf("only %d documents matched: the test needs more", checked)
+	}
+}

@@ -392,7 +392,8 @@ func textQuery(plan *queryPlan, minShould int, rare []bool) (query.Query, *reran
 		}
 	}
 	if utf8.RuneCountInString(plan.text) > 2 {
-		should = append(should, &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover})
+		rr.cover = &lazyClause{inner: &bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostTitleCover}}
+		should = append(should, rr.cover)
 	}
 	should = append(should, rr.article)
 	// Built by hand: NewBooleanQuery wraps the required part in a
@@ -505,6 +506,9 @@ type bigramQuery struct {
 	field string
 	boost float64
 	all   bool
+	// maxScore bounds a document's score before the query norm, set by
+	// Searcher.
+	maxScore float64
 }
 
 func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
@@ -557,7 +561,12 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		if dfs[i] == 0 {
 			continue
 		}
-		s, err := searcher.NewTermSearcher(ctx, r, term, q.field, boost/bm25IDF(docs, dfs[i]), opts)
+		idf := bm25IDF(docs, dfs[i])
+		// A BM25 term score is queryWeight × idf × tf·k1 / (tf + k1·(…)),
+		// below boost × norm × idf × k1 with queryWeight = boost/idf ×
+		// idf × norm: what the collector needs to skip the clause.
+		q.maxScore += boost * idf * bsearch.BM25_k1
+		s, err := searcher.NewTermSearcher(ctx, r, term, q.field, boost/idf, opts)
 		if err != nil {
 			closeAll(ss)
 			return nil, err

@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -33,6 +35,104 @@ type rerank struct {
 	// allWords, in a relaxed search, is the bonus of the documents that
 	// match every word.
 	allWords *docsBonus
+	// cover is the title cover clause, scored by the collector.
+	cover *lazyClause
+}
+
+// lazyClause is an optional clause the collector scores only for documents
+// that could reach the page (the title cover: every bigram of the query in
+// every matching title, a sixth of a search as a clause of the tree). Each
+// searcher built from it is kept, in build order (collect builds one or
+// two), and stands in the tree as a probe that weighs what it weighs and
+// hands it the query norm, so its scores are what they were in the tree.
+type lazyClause struct {
+	inner  *bigramQuery
+	builds []*lazyBuild
+}
+
+// lazyBuild is one searcher of a lazy clause and where it is.
+type lazyBuild struct {
+	s     bsearch.Searcher
+	norm  float64
+	max   float64 // bound of a document's score, before the norm
+	cur   *bsearch.DocumentMatch
+	doc   uint32
+	done  bool
+	match bool
+}
+
+func (q *lazyClause) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	q.inner.maxScore = 0
+	s, err := q.inner.Searcher(ctx, r, m, opts)
+	if err != nil {
+		return nil, err
+	}
+	b := &lazyBuild{s: s, norm: 1, max: q.inner.maxScore}
+	if _, none := s.(*searcher.MatchNoneSearcher); none {
+		b.done = true
+	}
+	q.builds = append(q.builds, b)
+	none, err := searcher.NewMatchNoneSearcher(r)
+	if err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return &lazyProbe{MatchNoneSearcher: none, b: b}, nil
+}
+
+// lazyProbe stands for a lazy clause's searcher in the tree.
+type lazyProbe struct {
+	*searcher.MatchNoneSearcher
+	b *lazyBuild
+}
+
+func (p *lazyProbe) Weight() float64 { return p.b.s.Weight() }
+
+func (p *lazyProbe) SetQueryNorm(n float64) {
+	p.b.norm = n
+	p.b.s.SetQueryNorm(n)
+}
+
+func (p *lazyProbe) Close() error {
+	return errors.Join(p.b.s.Close(), p.MatchNoneSearcher.Close())
+}
+
+// bound is the most the clause adds to a document's score.
+func (b *lazyBuild) bound() float64 {
+	if b.done && !b.match {
+		return 0
+	}
+	return b.max * b.norm * (1 + 1e-9)
+}
+
+// score returns the clause's score of doc. Documents must come in
+// increasing order.
+func (b *lazyBuild) score(ctx *bsearch.SearchContext, doc uint32) (float64, error) {
+	if b.cur == nil || b.doc < doc {
+		if b.done {
+			return 0, nil
+		}
+		if b.cur != nil {
+			ctx.DocumentMatchPool.Put(b.cur)
+		}
+		dm, err := b.s.Advance(ctx, internalID(doc))
+		if err != nil {
+			return 0, err
+		}
+		if dm == nil {
+			b.cur, b.done = nil, true
+			return 0, nil
+		}
+		n, ok := docNum(dm.IndexInternalID)
+		if !ok {
+			return 0, fmt.Errorf("unexpected internal document id %x", []byte(dm.IndexInternalID))
+		}
+		b.cur, b.doc = dm, n
+	}
+	if b.doc == doc {
+		return b.cur.Score, nil
+	}
+	return 0, nil
 }
 
 // docsBonus adds bonus to the documents of a set: in a relaxed search, to
@@ -124,17 +224,32 @@ type reranker struct {
 	rr       *rerank
 	t        *docTable
 	phrases  []*phraseCheck
-	maxBonus float64 // all phrase bonuses, scaled
+	cover    *lazyBuild
+	bctx     *bsearch.SearchContext
+	maxBonus float64 // all phrase bonuses and the cover's bound, scaled
 }
 
-func newReranker(ctx context.Context, r index.IndexReader, t *docTable, rr *rerank) *reranker {
+// newReranker applies rr in the collection over the tree-th searcher built
+// from the query.
+func newReranker(ctx context.Context, r index.IndexReader, t *docTable, rr *rerank, tree int) *reranker {
 	x := &reranker{rr: rr, t: t}
 	for _, p := range rr.phrases {
 		x.phrases = append(x.phrases, newPhraseCheck(ctx, r, p))
 		x.maxBonus += p.bonus * p.norm
 	}
+	if rr.cover != nil && tree < len(rr.cover.builds) {
+		x.cover = rr.cover.builds[tree]
+		x.maxBonus += x.cover.bound()
+		x.bctx = &bsearch.SearchContext{
+			DocumentMatchPool: bsearch.NewDocumentMatchPool(x.cover.s.DocumentMatchPoolSize()+1, 0),
+			IndexReader:       r,
+		}
+	}
 	return x
 }
+
+// lazy reports whether the reranker has bonuses to check per document.
+func (x *reranker) lazy() bool { return len(x.phrases) > 0 || x.cover != nil }
 
 // final returns the final score of doc, whose clauses scored score, with
 // every phrase bonus when phrases is set.
@@ -154,6 +269,13 @@ func (x *reranker) upper(doc uint32, score float64) float64 {
 // the bonuses of the phrases it contains. Documents must come in
 // increasing order.
 func (x *reranker) score(doc uint32, score float64) (float64, error) {
+	if x.cover != nil {
+		c, err := x.cover.score(x.bctx, doc)
+		if err != nil {
+			return 0, err
+		}
+		score += c
+	}
 	for _, p := range x.phrases {
 		ok, err := p.at(doc)
 		if err != nil {
