@@ -52,13 +52,12 @@ type lazyClause struct {
 
 // lazyBuild is one searcher of a lazy clause and where it is.
 type lazyBuild struct {
-	s     bsearch.Searcher
-	norm  float64
-	max   float64 // bound of a document's score, before the norm
-	cur   *bsearch.DocumentMatch
-	doc   uint32
-	done  bool
-	match bool
+	s    bsearch.Searcher
+	norm float64
+	max  float64 // bound of a document's score, before the norm
+	cur  *bsearch.DocumentMatch
+	doc  uint32
+	done bool // no more matches (or none at all)
 }
 
 func (q *lazyClause) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
@@ -99,7 +98,7 @@ func (p *lazyProbe) Close() error {
 
 // bound is the most the clause adds to a document's score.
 func (b *lazyBuild) bound() float64 {
-	if b.done && !b.match {
+	if b.done {
 		return 0
 	}
 	return b.max * b.norm * (1 + 1e-9)

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -106,11 +107,11 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	steps := []int{0}
 	var rare []bool
 	if !plan.empty() {
-		req := plan.required()
-		steps = relaxations(len(req))
+		groups := plan.required()
+		steps = relaxations(len(groups))
 		if len(steps) > 1 {
-			dfs := make([]uint64, len(req))
-			for i, grp := range req {
+			dfs := make([]uint64, len(groups))
+			for i, grp := range groups {
 				if dfs[i], err = groupDF(ctx, r, m, grp); err != nil {
 					return nil, fmt.Errorf("search: %w", err)
 				}
@@ -122,7 +123,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		keep: req.Page * req.Size,
 		// Without words there is no relevance: newest first.
 		byDate: plan.empty() || req.Sort == SortDate,
-		facets: make([]bool, len(facetDefs)),
+		facets: []bool{facetProvince: true, facetTopic: true, facetDate: true},
 		// A short strict list is all there: the relaxed search ranks it first.
 		first: fillBelow,
 	}
@@ -132,7 +133,6 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	// filter, so its other values show what switching or adding would give.
 	opts.filters = make([]map[uint32]bool, len(facetDefs))
 	for i, f := range facetDefs {
-		opts.facets[i] = true
 		if sel := selected(req, f.name); len(sel) > 0 {
 			opts.filters[i] = g.table.facets[i].ordinals(sel)
 		}
@@ -157,7 +157,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		var total uint64
 		var first []uint32
 		if len(facetFilters) > 0 && !last {
-			c, err := g.table.collect(ctx, r, m, combine(text, append(filters, facetFilters...)), collectOptions{first: fillBelow})
+			c, err := g.table.collect(ctx, r, m, combine(text, slices.Concat(filters, facetFilters)), collectOptions{first: fillBelow})
 			if err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
@@ -194,13 +194,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	for _, h := range dms {
 		res.Hits = append(res.Hits, toHit(h, hl))
 	}
-	counts := col.counts
-	top := func(i int) []termCount {
-		if counts[i] == nil {
-			return nil
-		}
-		return g.table.facets[i].top(counts[i], facetDefs[i].size)
-	}
+	top := func(i int) []termCount { return g.table.facets[i].top(col.counts[i], facetDefs[i].size) }
 	res.Facets = Facets{
 		Province: facetValues(top(facetProvince), req.Provinces, false),
 		Topic:    facetValues(top(facetTopic), req.Topics, false),

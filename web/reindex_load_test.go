@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"healthsearch/bench"
 	"healthsearch/indexer"
 	"healthsearch/search"
 )
@@ -24,20 +24,9 @@ import (
 // few built-in queries when it is missing.
 func loadQueries(t *testing.T) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "bench", "queries.txt"))
+	qs, err := bench.ReadQueries(filepath.Join("..", "bench", "queries.txt"))
 	if err != nil {
 		return []string{"医保卡跨省", "异地就医备案", "潮虫", "医保余额", "住院报销比例", "不存在的词zzqx"}
-	}
-	defer f.Close()
-	var qs []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if q := strings.TrimSpace(sc.Text()); q != "" && !strings.HasPrefix(q, "#") {
-			qs = append(qs, q)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return qs
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -9,10 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 	"time"
 
+	"healthsearch/bench"
 	"healthsearch/indexer"
 	"healthsearch/search"
 )
@@ -52,7 +51,7 @@ func runProfile(ctx context.Context, o options, stderr io.Writer) error {
 			return err
 		}
 		defer eng.Close()
-		queries, err := readQueries(filepath.Join(o.repo, "bench", "queries.txt"))
+		queries, err := bench.ReadQueries(filepath.Join(o.repo, "bench", "queries.txt"))
 		if err != nil {
 			return err
 		}
@@ -118,22 +117,4 @@ func peakRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss * 1024
-}
-
-// readQueries reads bench/queries.txt as hsload does: one query a line,
-// blank lines and '#' comments skipped.
-func readQueries(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var qs []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if q := strings.TrimSpace(sc.Text()); q != "" && !strings.HasPrefix(q, "#") {
-			qs = append(qs, q)
-		}
-	}
-	return qs, sc.Err()
 }

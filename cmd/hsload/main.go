@@ -19,7 +19,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +38,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"healthsearch/bench"
 )
 
 func main() {
@@ -126,30 +127,6 @@ func loopbackURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// readQueries reads the query mix: one query per line, blank lines and
-// lines starting with '#' skipped.
-func readQueries(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("queries: %w", err)
-	}
-	defer f.Close()
-	var qs []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if q := strings.TrimSpace(sc.Text()); q != "" && !strings.HasPrefix(q, "#") {
-			qs = append(qs, q)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("queries %s: %w", path, err)
-	}
-	if len(qs) == 0 {
-		return nil, fmt.Errorf("queries %s: no queries", path)
-	}
-	return qs, nil
-}
-
 // Filter values the variants cycle through: common ones in the seeds and
 // the corpus, so filtered searches are neither all empty nor all full.
 var (
@@ -220,7 +197,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	queries, err := readQueries(o.queries)
+	queries, err := bench.ReadQueries(o.queries)
 	if err != nil {
 		return err
 	}
