@@ -574,10 +574,12 @@ func TestCleanParagraphKeepsListMarkers(t *testing.T) {
 	}
 }
 
-// TestParseCorpus parses a generated corpus when PAGES_DIR names one:
+// TestParseCorpus parses a generated corpus when PAGES_DIR names one. The
+// generator and its rows ship in corpus/; `make corpus-check` runs this
+// (and the enricher's corpus test) on them, or by hand from the repo root:
 //
-//	python3 /work/shared/corpus/make_pages.py --out /tmp/corpus_full
-//	PAGES_DIR=/tmp/corpus_full go test ./indexer -run TestParseCorpus -v
+//	python3 corpus/make_pages.py --out .cache/corpus
+//	PAGES_DIR=$PWD/.cache/corpus go test ./indexer -run TestParseCorpus -v
 //
 // Every page must parse without warnings; the counts are logged.
 func TestParseCorpus(t *testing.T) {

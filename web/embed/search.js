@@ -26,18 +26,31 @@
     return e;
   }
 
+  // ENTITIES are the only references the server's escaper writes (Go's
+  // html.EscapeString); anything else is shown as the text it is.
+  var ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#34;": "\"", "&#39;": "'" };
+
+  function decodeEntities(s) {
+    return s.replace(/&(?:amp|lt|gt|quot|#34|#39);/g, function (m) { return ENTITIES[m]; });
+  }
+
   // appendMarked renders title_html or snippet_html: HTML-escaped text
-  // with matches in <mark>. The string is parsed into an inert document
-  // (DOMParser runs no scripts and loads nothing), and only its text and
-  // <mark> elements are copied, as new nodes: even a response carrying
-  // other markup could not inject any.
+  // with matches in <mark>. No HTML parser ever sees the string: only the
+  // literal tags <mark> and </mark> are recognised, the pieces between
+  // them are decoded from the five entities and set as text. So any other
+  // markup a server might send, even a hostile one, shows as characters
+  // and never becomes an element, an attribute or a handler.
   function appendMarked(parent, html) {
-    var doc = new DOMParser().parseFromString("<!doctype html><body>" + html, "text/html");
-    doc.body.childNodes.forEach(function (n) {
-      if (n.nodeName === "MARK") {
-        parent.appendChild(el("mark", "", n.textContent));
-      } else {
-        parent.appendChild(document.createTextNode(n.textContent));
+    if (typeof html !== "string") return;
+    var inMark = false;
+    html.split(/(<\/?mark>)/).forEach(function (part) {
+      if (part === "<mark>") {
+        inMark = true;
+      } else if (part === "</mark>") {
+        inMark = false;
+      } else if (part) {
+        var text = decodeEntities(part);
+        parent.appendChild(inMark ? el("mark", "", text) : document.createTextNode(text));
       }
     });
   }
@@ -59,7 +72,7 @@
 
   function setup(form) {
     var input = form.querySelector("input[name=q]");
-    if (!input || !window.fetch || !window.DOMParser) return;
+    if (!input || !window.fetch) return;
     var base = apiBase(form);
     var size = parseInt(form.getAttribute("data-size"), 10) || 5;
     var results = form.getAttribute("data-results") && document.getElementById(form.getAttribute("data-results"));
