@@ -12,6 +12,9 @@ SETS = [
     ("seeds", "dev_seeds.jsonl", "seeds"),
     ("corpus", "dev_corpus.jsonl", "seeds + corpus"),
     ("seeds-in-all", "dev_seeds.jsonl", "seeds + corpus"),
+    ("ask-question", "ask_question_dev.jsonl", "seeds + corpus"),
+    ("ask-full", "ask_full_dev.jsonl", "seeds + corpus"),
+    ("typo", "typo_dev.jsonl", "seeds + corpus"),
 ]
 ENGINES = [("healthsearch", "healthsearch (gse + vocabulary)"), ("baseline", "cjk bigram baseline")]
 
@@ -63,7 +66,8 @@ def main():
         print(line(r))
 
     deltas = []
-    for set_name, metric, label in (("seeds", "ndcg", "nDCG@10"), ("corpus", "mrr", "MRR"), ("seeds-in-all", "ndcg", "nDCG@10")):
+    for set_name, metric, label in (("seeds", "ndcg", "nDCG@10"), ("corpus", "mrr", "MRR"), ("seeds-in-all", "ndcg", "nDCG@10"),
+                                     ("ask-question", "mrr", "MRR"), ("ask-full", "mrr", "MRR"), ("typo", "mrr", "MRR")):
         ours, base = reports.get(("healthsearch", set_name)), reports.get(("baseline", set_name))
         if ours and base:
             deltas.append("%s %s: %+.3f" % (set_name, label, ours["summary"][metric] - base["summary"][metric]))
@@ -79,6 +83,9 @@ def main():
            "* **seeds**: the hand-judged dev queries over the 5 seed pages and their related items, on an index of the seeds.",
            "* **corpus**: known-item queries over the generated medical corpus (corpus/make_pages.py), on seeds + corpus.",
            "* **seeds-in-all**: the seed queries again, on seeds + corpus: the same judgments with 14k distractors.",
+           "* **ask-question**: the asker's own question sentence (raw Q&A `ask` column, never shown on the pages), "
+           "judged as a known item; **ask-full**: the asker's whole description cut at a sentence end to ≤ 100 "
+           "characters; **typo**: the corpus known-item queries with one character replaced by a homophone.",
            "* **baseline**: the same documents (copied from the healthsearch index) indexed with bleve's `cjk` analyzer "
            "on title, body and snippet, one BM25 match query per field (any bigram matches, title boosted ×3), the same "
            "filters; no segmentation, dictionary, synonyms, stop words, traditional-character folding or relaxation "

@@ -118,6 +118,9 @@ serve hs-all "$WORK/healthsearch" serve --index "$WORK/idx-all" --addr 127.0.0.1
 docs all
 score healthsearch corpus dev_corpus.jsonl
 score healthsearch seeds-in-all dev_seeds.jsonl
+score healthsearch ask-question ask_question_dev.jsonl
+score healthsearch ask-full ask_full_dev.jsonl
+score healthsearch typo typo_dev.jsonl
 stop_servers
 
 step "score cjk baseline"
@@ -126,6 +129,9 @@ score baseline seeds dev_seeds.jsonl
 serve bl-all "$WORK/baseline" --from "$WORK/idx-all" --work "$WORK/bl-all" --addr 127.0.0.1:0
 score baseline corpus dev_corpus.jsonl
 score baseline seeds-in-all dev_seeds.jsonl
+score baseline ask-question ask_question_dev.jsonl
+score baseline ask-full ask_full_dev.jsonl
+score baseline typo typo_dev.jsonl
 stop_servers
 
 step "report"

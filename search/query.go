@@ -60,6 +60,16 @@ const (
 	// bonusAllWords ranks the documents that match every required word
 	// above those that match only some, when a short list is filled up.
 	bonusAllWords = 1000.0
+	// bonusAllWordsGraded is that lead in a question of gradedFrom words
+	// or more, where one missing context word should cost a little.
+	bonusAllWordsGraded = 0.0
+)
+
+// boostRelaxed*Bigrams weigh the share of the query's bigrams found in a
+// relaxed search's documents (textQuery).
+const (
+	boostRelaxedTitleBigrams = 8.0
+	boostRelaxedBodyBigrams  = 3.0
 )
 
 const (
@@ -377,7 +387,18 @@ func textQuery(plan *queryPlan, minShould int, rare []bool) (query.Query, *reran
 		// Documents matching every word stay above the others. They are
 		// the strict search's few matches; the collector knows them.
 		rr.allWords = &docsBonus{bonus: bonusAllWords}
+		if len(gs) >= gradedFrom {
+			rr.allWords.bonus = bonusAllWordsGraded
+		}
 		should = append(should, rr.allWords)
+		// A relaxed search ranks by how much of the question's wording a
+		// document shares, not only its words: the character bigrams of
+		// the whole query in title and body, each weighted by its idf
+		// (what a bigram engine does well on long questions whose words
+		// segment differently from the page's).
+		should = append(should,
+			&bigramQuery{text: plan.text, field: indexer.FieldTitleNgram, boost: boostRelaxedTitleBigrams},
+			&bigramQuery{text: plan.text, field: indexer.FieldBodyNgram, boost: boostRelaxedBodyBigrams})
 	}
 	for _, g := range plan.groups {
 		if g.optional {
@@ -407,6 +428,15 @@ func textQuery(plan *queryPlan, minShould int, rare []bool) (query.Query, *reran
 // is completed by documents matching some, ranked after them.
 const fillBelow = 10
 
+// longQueryWords is the number of required words from which a query is a
+// long question (relaxations).
+const longQueryWords = 5
+
+// gradedFrom is the number of required words from which every search runs
+// to the last relaxation step (Search): the strict matches get a graded
+// lead (bonusAllWordsGraded), not the wall of bonusAllWords.
+const gradedFrom = 3
+
 // relaxations lists the minimum numbers of required groups to try in turn:
 // all of them first, then half, then any one.
 func relaxations(n int) []int {
@@ -414,7 +444,11 @@ func relaxations(n int) []int {
 		return []int{n}
 	}
 	steps := []int{n}
-	if half := int(math.Ceil(float64(n) / 2)); half < n && half > 1 {
+	// A long question (five words or more) holds context words that no
+	// page says; asking for half of them drops the page that says the
+	// two that matter. It relaxes to any rare word at once and lets
+	// coordination and the bigram overlap rank.
+	if half := int(math.Ceil(float64(n) / 2)); half < n && half > 1 && n < longQueryWords {
 		steps = append(steps, half)
 	}
 	return append(steps, 1)

@@ -179,7 +179,10 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 		// A short list of documents matching every word is completed by
 		// documents matching some (ranked after them, see textQuery).
-		if total >= fillBelow || last {
+		// A question of gradedFrom words or more is ranked by how much of
+		// it a document covers, not cut at "every word": it goes on to the
+		// last step, where a document missing one context word competes.
+		if (total >= fillBelow && len(steps) > 1 && steps[0] < gradedFrom) || last {
 			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}
