@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"math"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -75,6 +76,9 @@ const (
 const (
 	filterBoost   = 1e-4
 	maxQueryTerms = 16
+	// maxPlannedTerms bounds the analysis of a pasted description; Search
+	// keeps the maxQueryTerms rarest required words of it (keepRarest).
+	maxPlannedTerms = 64
 )
 
 // variant is one way a query word can appear in a document.
@@ -194,7 +198,7 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 		}
 		plan.groups = append(plan.groups, g)
 	}
-	for i := 0; i < len(words) && len(plan.groups) < maxQueryTerms; i++ {
+	for i := 0; i < len(words) && len(plan.groups) < maxPlannedTerms; i++ {
 		w := words[i]
 		if allStop {
 			addWord(w, false)
@@ -243,6 +247,48 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 		}
 	}
 	return plan
+}
+
+// keepRarest drops required groups beyond maxQueryTerms, the most common
+// first (and first of all those found nowhere), so a long description keeps
+// the words that say what it is about wherever they stand: a pasted story
+// puts its question last. df is the document frequency of each required
+// group, in the order of required(); it returns the kept groups' dfs.
+func (p *queryPlan) keepRarest(df []uint64) []uint64 {
+	if len(df) <= maxQueryTerms {
+		return df
+	}
+	order := make([]int, len(df))
+	for i := range order {
+		order[i] = i
+	}
+	rank := func(i int) uint64 {
+		if df[i] == 0 {
+			return math.MaxUint64
+		}
+		return df[i]
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rank(order[a]) < rank(order[b]) })
+	keep := make([]bool, len(df))
+	for _, i := range order[:maxQueryTerms] {
+		keep[i] = true
+	}
+	var groups []termGroup
+	var kept []uint64
+	r := 0
+	for _, g := range p.groups {
+		if g.optional {
+			groups = append(groups, g)
+			continue
+		}
+		if keep[r] {
+			groups = append(groups, g)
+			kept = append(kept, df[r])
+		}
+		r++
+	}
+	p.groups = groups
+	return kept
 }
 
 // collapseAnotA turns the A-not-A questions of spoken Chinese into their
@@ -332,8 +378,13 @@ var (
 func groupQuery(g termGroup, boost float64) query.Query {
 	var qs []query.Query
 	if g.fragment != "" {
+		// A fragment of three characters or more may span a word boundary
+		// the user did not type (胃疼吃 in 胃疼吃什么药: 疼吃 is in no
+		// text), so it matches any of its bigrams, scored by the share
+		// found; two characters are one bigram and must be there.
+		all := utf8.RuneCountInString(g.fragment) <= 2
 		for _, f := range bigramFields {
-			qs = append(qs, &bigramQuery{text: g.fragment, field: f.field, boost: boost * f.boost, all: true})
+			qs = append(qs, &bigramQuery{text: g.fragment, field: f.field, boost: boost * f.boost, all: all})
 		}
 		return newUnion(1, qs...)
 	}
@@ -503,18 +554,17 @@ func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g
 		if an == nil {
 			return 0, nil
 		}
-		rarest := uint64(math.MaxUint64)
+		// Two characters: one bigram. Longer: any bigram matches (see
+		// groupQuery), so the most frequent one bounds it from below.
+		var most uint64
 		for _, t := range an.Analyze([]byte(g.fragment)) {
 			n, err := df(string(t.Term), bigramFields)
 			if err != nil {
 				return 0, err
 			}
-			rarest = min(rarest, n)
+			most = max(most, n)
 		}
-		if rarest == math.MaxUint64 {
-			return 0, nil
-		}
-		return rarest, nil
+		return most, nil
 	}
 	// The group matches a document with any variant: at least as many as
 	// its most frequent one, sub-words included.

@@ -108,16 +108,17 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	var rare []bool
 	if !plan.empty() {
 		groups := plan.required()
-		steps = relaxations(len(groups))
-		if len(steps) > 1 {
+		if len(groups) > 1 {
 			dfs := make([]uint64, len(groups))
 			for i, grp := range groups {
 				if dfs[i], err = groupDF(ctx, r, m, grp); err != nil {
 					return nil, fmt.Errorf("search: %w", err)
 				}
 			}
+			dfs = plan.keepRarest(dfs)
 			rare = rareGroups(dfs, commonCutoff(g.docs))
 		}
+		steps = relaxations(len(plan.required()))
 	}
 	opts := collectOptions{
 		keep: req.Page * req.Size,
