@@ -63,6 +63,7 @@ type generation struct {
 	meta    indexer.GenerationMeta
 	suggest *suggester
 	table   *docTable
+	speller *speller
 }
 
 // Open opens the live generation of dir.
@@ -135,9 +136,18 @@ func (g *generation) load() error {
 		defer wg.Done()
 		g.table, tableErr = loadDocTable(r, docs)
 	}()
+	var spellErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		g.speller, spellErr = buildSpeller(r)
+	}()
 	var suggestErr error
 	g.suggest, suggestErr = buildSuggester(g.idx, docs)
 	wg.Wait()
+	if spellErr != nil {
+		return fmt.Errorf("speller: %w", spellErr)
+	}
 	if tableErr != nil {
 		return tableErr
 	}

@@ -38,6 +38,9 @@ type Request struct {
 	Sort      string
 	Page      int // from 1
 	Size      int
+	// Exact turns off typo correction: the query is searched as typed
+	// (the link under 「您是不是要找」 that goes back to the original).
+	Exact bool
 }
 
 // RequestError is a client error naming the parameter at fault.
@@ -57,7 +60,7 @@ func badParam(param, format string, args ...any) error {
 // unnamed one ("&=%FF") could only be blamed on a parameter named "".
 var requestParams = map[string]bool{
 	"q": true, "type": true, "province": true, "city": true, "topic": true,
-	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true,
+	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true, "exact": true,
 }
 
 // ParseRequest reads a request from URL query parameters (the names of the
@@ -123,6 +126,14 @@ func ParseRequest(v url.Values) (Request, error) {
 			return r, badParam(p.name, "%q is not a whole number", s)
 		}
 		*p.dst = n
+	}
+	switch exact, err := single("exact"); {
+	case err != nil:
+		return r, err
+	case exact == "1" || exact == "true":
+		r.Exact = true
+	case exact != "" && exact != "0" && exact != "false":
+		return r, badParam("exact", "%q is not one of 1, 0, true, false", exact)
 	}
 	r.Provinces = cleanValues(v["province"])
 	r.Cities = cleanValues(v["city"])

@@ -10,6 +10,7 @@ import (
 
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
 )
@@ -23,9 +24,17 @@ type Result struct {
 	Size   int     `json:"size"`
 	// Relaxed is set when no document matched every query word and the
 	// results match only some of them.
-	Relaxed bool   `json:"relaxed,omitempty"`
-	Hits    []Hit  `json:"hits"`
-	Facets  Facets `json:"facets"`
+	Relaxed bool `json:"relaxed,omitempty"`
+	// Corrected is the query searched instead of Query, which looked like
+	// a typo (a wrong homophone, or pinyin) and found too little.
+	Corrected string `json:"corrected,omitempty"`
+	// DidYouMean is a likely correction not applied: the query as typed
+	// found enough.
+	DidYouMean string `json:"did_you_mean,omitempty"`
+	Hits       []Hit  `json:"hits"`
+	Facets     Facets `json:"facets"`
+	// strict is how many documents matched every query word.
+	strict uint64
 }
 
 // Hit is one search result.
@@ -87,20 +96,52 @@ var facetDefs = []facet{
 	{"date", indexer.FieldMonth, 120},
 }
 
-// Search runs a validated request.
+// Search runs a validated request. A query that looks like a typo (see
+// speller) and finds fewer than fillBelow documents matching every word is
+// searched corrected (Result.Corrected); one that finds enough keeps its
+// results and gets the correction as a suggestion (Result.DidYouMean).
 func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	plan := planQuery(req.Query, e.an, e.vocab)
-	res := &Result{Query: req.Query, Page: req.Page, Size: req.Size, Hits: []Hit{}}
-
 	g, r, release, err := e.snapshot()
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer release()
+	res, err := e.search(ctx, g, r, req)
+	if err != nil || req.Exact || req.Query == "" {
+		return res, err
+	}
+	if fix := g.speller.correct(req.Query, e.an); fix != "" && indexer.FoldText(fix) != indexer.FoldText(req.Query) {
+		if res.strict >= fillBelow {
+			res.DidYouMean = fix
+		} else {
+			fixed := req
+			fixed.Query = fix
+			alt, err := e.search(ctx, g, r, fixed)
+			if err != nil {
+				return nil, err
+			}
+			if alt.strict > res.strict {
+				alt.Query, alt.Corrected = req.Query, fix
+				res = alt
+			} else if alt.strict > 0 {
+				res.DidYouMean = fix
+			}
+		}
+	}
+	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
+
+// search runs req on one snapshot, as typed.
+func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader, req Request) (*Result, error) {
+	start := time.Now()
+	var err error
+	plan := planQuery(req.Query, e.an, e.vocab)
+	res := &Result{Query: req.Query, Page: req.Page, Size: req.Size, Hits: []Hit{}}
 	m := g.idx.Mapping()
 
 	filters := filterQueries(req)
@@ -189,6 +230,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	res.Total = col.total
+	res.strict = strictTotal
 	from := min((req.Page-1)*req.Size, len(col.hits))
 	dms, err := loadHits(r, col.hits[from:], hitFields)
 	if err != nil {

@@ -308,6 +308,32 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// A homophone typo (夸省 for 跨省) is searched corrected, says so, and
+	// links back to the query as typed, which then searches exactly.
+	t.Run("typo correction", func(t *testing.T) {
+		var notice, fix, exactHref string
+		run(t, "search with a typo",
+			chromedp.Navigate(srv.URL+"/search?q="+url.QueryEscape("医保卡夸省")),
+			chromedp.WaitVisible(`#did-you-mean`, chromedp.ByQuery),
+			chromedp.Text(`.notice.correction`, &notice, chromedp.ByQuery),
+			chromedp.Text(`#did-you-mean`, &fix, chromedp.ByQuery),
+			chromedp.AttributeValue(`#search-exact`, "href", &exactHref, nil, chromedp.ByQuery),
+		)
+		if !strings.HasPrefix(notice, "您是不是要找：") || fix != "医保卡跨省" {
+			t.Errorf("notice %q, correction %q", notice, fix)
+		}
+		if r := readResults(t); r.Total == 0 || !strings.Contains(titles(r)[0], "跨省") {
+			t.Errorf("corrected search: %d results %q", r.Total, titles(r))
+		}
+		run(t, "search as typed", chromedp.Click(`#search-exact`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#result-summary`, chromedp.ByQuery))
+		var applied int
+		run(t, "read", chromedp.Evaluate(`document.querySelectorAll("#search-exact").length`, &applied))
+		if r := readResults(t); applied != 0 || !strings.Contains(r.URL, "exact=1") || r.Query != "医保卡夸省" {
+			t.Errorf("exact search: url %s, box %q, correction still applied: %d (href was %s)", r.URL, r.Query, applied, exactHref)
+		}
+	})
+
 	t.Run("hostile query renders as text", func(t *testing.T) {
 		const attack = `<script>alert(1)</script>`
 		var value, heading, title string

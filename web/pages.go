@@ -259,12 +259,13 @@ type pageQuery struct {
 	DateFrom, DateTo          string
 	Sort                      string
 	Page, Size                int
+	Exact                     bool // no typo correction
 }
 
 func fromRequest(r search.Request) pageQuery {
 	return pageQuery{
 		Q: r.Query, Type: r.Type, Provinces: r.Provinces, Cities: r.Cities, Topics: r.Topics,
-		DateFrom: r.DateFrom, DateTo: r.DateTo, Sort: r.Sort, Page: r.Page, Size: r.Size,
+		DateFrom: r.DateFrom, DateTo: r.DateTo, Sort: r.Sort, Page: r.Page, Size: r.Size, Exact: r.Exact,
 	}
 }
 
@@ -272,6 +273,7 @@ func (q pageQuery) request() search.Request {
 	return search.Request{
 		Query: q.Q, Type: q.Type, Provinces: q.Provinces, Cities: q.Cities, Topics: q.Topics,
 		DateFrom: q.DateFrom, DateTo: q.DateTo, Sort: q.Sort, Page: max(q.Page, 1), Size: orDefault(q.Size, search.DefaultPageSize),
+		Exact: q.Exact,
 	}
 }
 
@@ -319,6 +321,9 @@ func (q pageQuery) url() string {
 	}
 	if q.Page > 1 {
 		add("page", strconv.Itoa(q.Page))
+	}
+	if q.Exact {
+		add("exact", "1")
 	}
 	if sep == '?' {
 		return "/search"
@@ -406,7 +411,7 @@ func typeLabel(t string) string {
 // paramLabels names request parameters for people.
 var paramLabels = map[string]string{
 	"q": "搜索词", "type": "类型", "province": "省份", "city": "城市", "topic": "主题",
-	"date_from": "开始日期", "date_to": "结束日期", "sort": "排序", "page": "页码", "size": "每页条数",
+	"date_from": "开始日期", "date_to": "结束日期", "sort": "排序", "page": "页码", "size": "每页条数", "exact": "精确搜索",
 }
 
 type searchPage struct {
@@ -428,6 +433,15 @@ type searchPage struct {
 	DropFilter []link
 	Similar    []link
 	Examples   []link
+	// Correction is the likely typo fix: Applied when the hits are those
+	// of the corrected query (Exact then links to the query as typed).
+	Correction *correction
+}
+
+type correction struct {
+	Text, URL string
+	Applied   bool
+	Exact     string
 }
 
 type hitView struct {
@@ -549,6 +563,13 @@ func (s *Server) searchPage(c *gin.Context) {
 		if all, err := s.s.Search(ctx, wide.request()); err == nil {
 			months = all.Facets.Date
 		}
+	}
+	switch {
+	case res.Corrected != "":
+		p.Correction = &correction{Text: res.Corrected, URL: pageQuery{Q: res.Corrected}.url(), Applied: true,
+			Exact: q.with(func(n *pageQuery) { n.Exact = true }).url()}
+	case res.DidYouMean != "":
+		p.Correction = &correction{Text: res.DidYouMean, URL: q.with(func(n *pageQuery) { n.Q = res.DidYouMean }).url()}
 	}
 	p.Facets = facetGroups(q, res.Facets, months)
 	p.Pager, p.PastEnd = newPager(q, res.Total)
