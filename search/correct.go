@@ -25,7 +25,7 @@ import (
 const (
 	// spellMinDF is how many documents a word must be in to be proposed:
 	// a correction to a word as rare as the typo helps nobody.
-	spellMinDF = 3
+	spellMinDF                   = 3
 	spellMinRunes, spellMaxRunes = 2, 4
 )
 
