@@ -2,7 +2,9 @@
 //
 // It owns the Engine (open the live generation, reload when a new one is
 // published, swap it in without failing a request), request validation,
-// query building (gse analysis, stop words, synonyms, bigram fallback),
+// query building (gse analysis, stop words, synonyms, bigram fallback,
+// coverage ranking of long questions), typo and pinyin correction from the
+// generation's own vocabulary (correct.go),
 // the hit collector (doctable.go, collect.go, rerank.go: facets, filters,
 // ties and constant bonuses from per-generation document columns),
 // disjunctive facets, highlighting and suggestions. Its API speaks only its
