@@ -33,6 +33,9 @@ const (
 
 	weightSynonym = 0.8
 	weightSubword = 0.3
+	// weightFragmentSynonym scales the synonyms of a fragment (胃疼, which
+	// gse splits, matched by its bigram) below the fragment itself.
+	weightFragmentSynonym = 0.4
 	// weightSplit is for a compound's parts found apart (异地 … 就医).
 	weightSplit = 0.6
 
@@ -234,8 +237,18 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 			frag := indexer.FoldText(q[words[from].start:words[to].end])
 			if !seen[frag] {
 				seen[frag] = true
-				plan.groups = append(plan.groups, termGroup{fragment: frag})
+				g := termGroup{fragment: frag}
 				addNeedle(frag)
+				// A fragment can be a synonym-set word that gse does
+				// not know (胃疼): its set's words match as words.
+				// Weighed down: a bigram match scores lower than a word
+				// match of the same idf (the bigram fields are longer), and
+				// the text typed must still rank first.
+				for _, syn := range vocab.Synonyms(frag) {
+					g.variants = append(g.variants, variant{text: syn, weight: weightSynonym * weightFragmentSynonym})
+					addNeedle(syn)
+				}
+				plan.groups = append(plan.groups, g)
 			}
 		}
 		i = j
@@ -385,6 +398,11 @@ func groupQuery(g termGroup, boost float64) query.Query {
 		all := utf8.RuneCountInString(g.fragment) <= 2
 		for _, f := range bigramFields {
 			qs = append(qs, &bigramQuery{text: g.fragment, field: f.field, boost: boost * f.boost, all: all})
+		}
+		if len(g.variants) > 0 {
+			for _, f := range wordFields {
+				qs = append(qs, &wordQuery{field: f.field, boost: boost * f.boost, variants: g.variants})
+			}
 		}
 		return newUnion(1, qs...)
 	}
@@ -559,6 +577,13 @@ func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g
 		var most uint64
 		for _, t := range an.Analyze([]byte(g.fragment)) {
 			n, err := df(string(t.Term), bigramFields)
+			if err != nil {
+				return 0, err
+			}
+			most = max(most, n)
+		}
+		for _, v := range g.variants {
+			n, err := df(v.text, wordFields)
 			if err != nil {
 				return 0, err
 			}
