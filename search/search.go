@@ -224,7 +224,8 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		// A question of gradedFrom words or more is ranked by how much of
 		// it a document covers, not cut at "every word": it goes on to the
 		// last step, where a document missing one context word competes.
-		if (total >= fillBelow && len(steps) > 1 && steps[0] < gradedFrom) || last {
+		graded := len(steps) > 1 && steps[0] >= gradedFrom && strictTotal < gradedUntil
+		if (total >= fillBelow && !graded) || last {
 			res.Relaxed = i > 0 && strictTotal == 0
 			break
 		}
