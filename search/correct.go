@@ -6,7 +6,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
-	"github.com/mozillazg/go-pinyin"
 
 	"healthsearch/indexer"
 )
@@ -37,21 +36,24 @@ type spellEntry struct {
 // speller holds the pinyin keys of one generation's vocabulary.
 type speller struct {
 	byKey map[string]spellEntry
-	known map[string]bool
+	// df is the document frequency of every word of the word fields: a
+	// word in it is known and never corrected.
+	df map[string]uint64
 	// maxKey is the longest key, which bounds the pinyin tiling.
 	maxKey int
 }
 
 // firstReading returns the toneless pinyin of s from each character's most
-// common reading, or "" when s holds anything but Han.
-func firstReading(s string, args pinyin.Args) string {
+// common reading (the suggester's memoised readings), or "" when s holds
+// anything but Han.
+func firstReading(s string, pc *pinyinCache) string {
 	var b strings.Builder
 	for _, r := range s {
-		ps := pinyin.SinglePinyin(r, args)
-		if len(ps) == 0 || ps[0] == "" {
+		rs := pc.reading(r)
+		if len(rs) == 0 {
 			return ""
 		}
-		b.WriteString(ps[0])
+		b.WriteString(rs[0])
 	}
 	return b.String()
 }
@@ -79,17 +81,16 @@ func buildSpeller(r index.IndexReader) (*speller, error) {
 			return nil, err
 		}
 	}
-	sp := &speller{byKey: map[string]spellEntry{}, known: make(map[string]bool, len(df))}
-	args := pinyin.NewArgs()
+	sp := &speller{byKey: map[string]spellEntry{}, df: df}
+	pc := newPinyinCache()
 	for w, n := range df {
-		sp.known[w] = true
 		if n < spellMinDF {
 			continue
 		}
 		if k := utf8.RuneCountInString(w); k < spellMinRunes || k > spellMaxRunes {
 			continue
 		}
-		key := firstReading(w, args)
+		key := firstReading(w, pc)
 		if key == "" {
 			continue
 		}
@@ -125,9 +126,10 @@ func (sp *speller) correct(q string, an analysis.Analyzer) string {
 		}
 		lastPos = t.Position
 		term := string(t.Term)
-		toks = append(toks, tok{t.Start, t.End, isSingleHan(term) || !sp.known[term]})
+		toks = append(toks, tok{t.Start, t.End, isSingleHan(term) || sp.df[term] == 0})
 	}
-	args := pinyin.NewArgs()
+	// A cache per call: the speller is shared by concurrent searches.
+	pc := newPinyinCache()
 	var out strings.Builder
 	done, changed := 0, false
 	for i := 0; i < len(toks); i++ {
@@ -144,10 +146,10 @@ func (sp *speller) correct(q string, an analysis.Analyzer) string {
 			if n > spellMaxRunes {
 				break
 			}
-			if n < spellMinRunes || !hasSingle || sp.known[span] {
+			if n < spellMinRunes || !hasSingle || sp.df[span] > 0 {
 				continue
 			}
-			e, ok := sp.byKey[firstReading(span, args)]
+			e, ok := sp.byKey[firstReading(span, pc)]
 			if ok && e.word != span && utf8.RuneCountInString(e.word) == n {
 				best, bestEnd = e.word, j
 			}
