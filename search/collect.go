@@ -41,6 +41,9 @@ type collectOptions struct {
 	// document must have one of (nil: no filter). The counts of a facet
 	// with a filter leave out that filter.
 	filters []map[uint32]bool
+	// noEchoes leaves out the related items that repeat an article's
+	// title (docTable.echo).
+	noEchoes bool
 }
 
 // collection is what a search collected.
@@ -199,6 +202,10 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		if doc >= to {
 			bctx.DocumentMatchPool.Put(dm)
 			break
+		}
+		if o.noEchoes && t.echo[doc] {
+			bctx.DocumentMatchPool.Put(dm)
+			continue
 		}
 		// failed is the facet whose filter alone the document fails, -1
 		// for none, -2 for more than one.

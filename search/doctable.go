@@ -28,6 +28,9 @@ type docTable struct {
 	live []bool
 	// article marks documents of type article.
 	article []bool
+	// echo marks the related items whose title is an article's title
+	// (titleKey): the article's teaser on other pages.
+	echo []bool
 	// idRank is the place of the document's id in byte order: ties in score
 	// sort by it, as they sorted by _id.
 	idRank []uint32
@@ -140,6 +143,19 @@ func loadDocTable(r index.IndexReader, docs []titleDoc) (*docTable, error) {
 		}
 	}); err != nil {
 		return nil, fmt.Errorf("doc table: types: %w", err)
+	}
+
+	t.echo = make([]bool, t.size)
+	articleTitles := make(map[string]bool)
+	for _, d := range docs {
+		if t.article[d.num] {
+			articleTitles[titleKey(d.title)] = true
+		}
+	}
+	for _, d := range docs {
+		if !t.article[d.num] && articleTitles[titleKey(d.title)] {
+			t.echo[d.num] = true
+		}
 	}
 
 	if err := t.loadDates(r); err != nil {

@@ -624,6 +624,12 @@ type bigramQuery struct {
 	field string
 	boost float64
 	all   bool
+	// sum scores a document by the plain sum of its bigrams' scores: no
+	// coordination and no share (the long-question ranking, question.go).
+	sum bool
+	// maxDF, when set, keeps only the bigrams found in at most that many
+	// documents of the field (the rare-bigram filter of a long question).
+	maxDF uint64
 	// maxScore bounds a document's score before the query norm, set by
 	// Searcher.
 	maxScore float64
@@ -658,6 +664,9 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		if dfs[i], err = docFreq(ctx, r, q.field, term); err != nil {
 			return nil, err
 		}
+		if q.maxDF > 0 && dfs[i] > q.maxDF {
+			dfs[i] = 0 // common: not a filter's term
+		}
 		if dfs[i] > 0 {
 			present++
 		}
@@ -666,10 +675,12 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		return searcher.NewMatchNoneSearcher(r)
 	}
 	boost := q.boost
-	if q.all {
+	switch {
+	case q.sum:
+	case q.all:
 		// A fragment counts as one word however many bigrams it has.
 		boost /= float64(len(terms))
-	} else {
+	default:
 		// The disjunction multiplies by matched / present bigrams; this
 		// makes it matched / all, so bigrams no title has count too.
 		boost *= float64(present) / float64(len(terms))
@@ -691,8 +702,11 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 		}
 		ss = append(ss, s)
 	}
-	if q.all {
+	switch {
+	case q.all:
 		return searcher.NewConjunctionSearcher(ctx, r, ss, opts)
+	case q.sum:
+		return newUnionSearcher(ss, 1, opts), nil
 	}
 	return searcher.NewDisjunctionSearcher(ctx, r, ss, 0, opts)
 }

@@ -147,7 +147,8 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 	filters := filterQueries(req)
 	steps := []int{0}
 	var rare []bool
-	if !plan.empty() {
+	question := !plan.empty() && isQuestion(plan)
+	if !plan.empty() && !question {
 		groups := plan.required()
 		if len(groups) > 1 {
 			dfs := make([]uint64, len(groups))
@@ -168,6 +169,10 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		facets: []bool{facetProvince: true, facetTopic: true, facetDate: true},
 		// A short strict list is all there: the relaxed search ranks it first.
 		first: fillBelow,
+		// A related item that repeats an article's title is that article's
+		// teaser: listed beside it, it takes a place on the page and says
+		// nothing new. Asked for by type, it is what was asked for.
+		noEchoes: req.Type == "",
 	}
 	// The province and topic filters are applied by the collector from the
 	// doc table, which also makes their facets disjunctive in the same pass:
@@ -189,7 +194,10 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 	var strict map[uint32]bool
 	for i, minShould := range steps {
 		text, rr := query.Query(query.NewMatchAllQuery()), (*rerank)(nil)
-		if !plan.empty() {
+		switch {
+		case question:
+			text, rr = questionQuery(plan, commonCutoff(g.docs))
+		case !plan.empty():
 			text, rr = textQuery(plan, minShould, rare)
 			if rr.allWords != nil {
 				rr.allWords.docs = strict
