@@ -635,6 +635,15 @@ type bigramQuery struct {
 	maxScore float64
 }
 
+// word is what the query stands for in an explanation: the fragment or
+// word it matches, or "question" for a question's whole text.
+func (q *bigramQuery) word() string {
+	if utf8.RuneCountInString(q.text) > 12 {
+		return "question"
+	}
+	return q.text
+}
+
 func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	an := m.AnalyzerNamed(indexer.BigramAnalyzerName)
 	if an == nil {
@@ -700,7 +709,7 @@ func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mappi
 			closeAll(ss)
 			return nil, err
 		}
-		ss = append(ss, s)
+		ss = append(ss, label(s, opts, termLabel{word: q.word(), term: term, kind: "bigram", field: q.field}))
 	}
 	switch {
 	case q.all:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
@@ -317,5 +318,62 @@ func TestCollapseAnotA(t *testing.T) {
 		if got := collapseAnotA(q); got != want {
 			t.Errorf("collapseAnotA(%q) = %q, want %q", q, got, want)
 		}
+	}
+}
+
+// Explain lists what each hit matched through which variant, and the
+// ranking the query got; a question in the asker's words gets the question
+// ranking and finds the page whose title shares its rare bigrams.
+func TestExplain(t *testing.T) {
+	e := rankingFixture(t)
+	res, err := e.Search(context.Background(), Request{Query: "外地看病", Page: 1, Size: 10, Explain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Explain == nil || !strings.HasPrefix(res.Explain.Ranking, "words") || len(res.Explain.Words) != 2 {
+		t.Fatalf("explain: %+v", res.Explain)
+	}
+	if w := res.Explain.Words[0]; w.Word != "外地" || !slices.Contains(w.Synonyms, "异地") {
+		t.Errorf("first word: %+v; want 外地 with the synonym 异地", w)
+	}
+	found := map[string]bool{}
+	for _, h := range res.Hits {
+		if h.Explain == nil {
+			t.Fatalf("%s: no explanation", h.Title)
+		}
+		if h.Explain.Text <= 0 || h.Explain.Text > h.Score+1e-9 {
+			t.Errorf("%s: text score %v, hit score %v", h.Title, h.Explain.Text, h.Score)
+		}
+		for _, m := range h.Explain.Matches {
+			found[h.Title+"|"+m.Kind+"|"+m.Field+"|"+m.Term] = m.Score > 0
+		}
+	}
+	for _, want := range []string{"医保卡能在外地看病吗|typed|title|外地", "医保卡能在异地看病吗|synonym|title|异地"} {
+		if !found[want] {
+			t.Errorf("no match %s in %v", want, found)
+		}
+	}
+	plain, err := e.Search(context.Background(), Request{Query: "外地看病", Page: 1, Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Explain != nil || plain.Hits[0].Explain != nil || !reflect.DeepEqual(titles(plain), titles(res)) {
+		t.Errorf("without explain: %v, explain %v; want the same hits, no explanation", titles(plain), plain.Explain)
+	}
+
+	q := "我家孩子的妈妈是小三阳,想问一下可以给宝宝喂奶吗"
+	res, err = e.Search(context.Background(), Request{Query: q, Page: 1, Size: 10, Explain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Explain.Ranking != "question" || len(res.Hits) == 0 || res.Hits[0].Title != "小三阳能喂母乳吗" {
+		t.Fatalf("%s: ranking %s, hits %v; want the question ranking and 小三阳能喂母乳吗 first", q, res.Explain.Ranking, titles(res))
+	}
+	kinds := map[string]bool{}
+	for _, m := range res.Hits[0].Explain.Matches {
+		kinds[m.Kind+"|"+m.Field+"|"+m.Term] = true
+	}
+	if !kinds["bigram|title|小三"] || !kinds["bigram|title|三阳"] {
+		t.Errorf("question matches: %v; want the title bigrams 小三, 三阳", kinds)
 	}
 }

@@ -41,6 +41,9 @@ type Request struct {
 	// Exact turns off typo correction: the query is searched as typed
 	// (the link under 「您是不是要找」 that goes back to the original).
 	Exact bool
+	// Explain adds to the result how the query was analysed and ranked,
+	// and to each hit what it matched (explain.go).
+	Explain bool
 }
 
 // RequestError is a client error naming the parameter at fault.
@@ -60,7 +63,7 @@ func badParam(param, format string, args ...any) error {
 // unnamed one ("&=%FF") could only be blamed on a parameter named "".
 var requestParams = map[string]bool{
 	"q": true, "type": true, "province": true, "city": true, "topic": true,
-	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true, "exact": true,
+	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true, "exact": true, "explain": true,
 }
 
 // ParseRequest reads a request from URL query parameters (the names of the
@@ -134,6 +137,14 @@ func ParseRequest(v url.Values) (Request, error) {
 		r.Exact = true
 	case exact != "" && exact != "0" && exact != "false":
 		return r, badParam("exact", "%q is not one of 1, 0, true, false", exact)
+	}
+	switch explain, err := single("explain"); {
+	case err != nil:
+		return r, err
+	case explain == "1" || explain == "true":
+		r.Explain = true
+	case explain != "" && explain != "0" && explain != "false":
+		return r, badParam("explain", "%q is not one of 1, 0, true, false", explain)
 	}
 	r.Provinces = cleanValues(v["province"])
 	r.Cities = cleanValues(v["city"])

@@ -42,6 +42,8 @@ func TestParseRequestErrors(t *testing.T) {
 		{"date_to=20250401", "date_to"},
 		{"date_from=2025-05-01&date_to=2025-04-01", "date_from"},
 		{"sort=score", "sort"},
+		{"explain=yes", "explain"},
+		{"explain=1&explain=0", "explain"},
 		{"sort=DATE", "sort"},
 		{"type=video", "type"},
 		{"type=Article", "type"},
@@ -100,6 +102,8 @@ func TestParseRequestValid(t *testing.T) {
 			Request{Provinces: []string{"广西", "北京"}, Cities: []string{"南宁"}, Topics: []string{"医保", "异地就医"}, Sort: SortRelevance, Page: 1, Size: DefaultPageSize},
 		},
 		{repeatParam("province", "广西", MaxFilterValues), Request{Provinces: []string{"广西"}, Sort: SortRelevance, Page: 1, Size: DefaultPageSize}},
+		{"explain=1&q=x", Request{Query: "x", Explain: true, Sort: SortRelevance, Page: 1, Size: DefaultPageSize}},
+		{"explain=false&q=x", Request{Query: "x", Sort: SortRelevance, Page: 1, Size: DefaultPageSize}},
 		{"unknown=1&q=x", Request{Query: "x", Sort: SortRelevance, Page: 1, Size: DefaultPageSize}},
 		// query syntax is just text to the parser
 		{"q=%2B医保+-卡+title%3Ax+%22abc", Request{Query: `+医保 -卡 title:x "abc`, Sort: SortRelevance, Page: 1, Size: DefaultPageSize}},

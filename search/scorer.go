@@ -360,7 +360,7 @@ func (q *wordQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping
 		if err != nil {
 			return fail(err)
 		}
-		children = append(children, s)
+		children = append(children, label(s, opts, termLabel{word: q.variants[0].text, term: v.text, kind: variantKind(v, i), field: q.field}))
 	}
 	if len(children) == 0 {
 		return searcher.NewMatchNoneSearcher(r)
@@ -398,7 +398,7 @@ func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v va
 				closeAll(parts)
 				return nil, err
 			}
-			ss = append(ss, s)
+			ss = append(ss, label(s, opts, termLabel{word: q.variants[0].text, term: text, kind: "split", field: q.field}))
 		}
 		if len(ss) == 0 {
 			closeAll(parts)

@@ -33,26 +33,30 @@ type Result struct {
 	DidYouMean string `json:"did_you_mean,omitempty"`
 	Hits       []Hit  `json:"hits"`
 	Facets     Facets `json:"facets"`
+	// Explain says how the query was analysed and ranked (Request.Explain).
+	Explain *Explanation `json:"explain,omitempty"`
 	// strict is how many documents matched every query word.
 	strict uint64
 }
 
 // Hit is one search result.
 type Hit struct {
-	ID          string     `json:"id"`
-	Type        string     `json:"type"`
-	Title       string     `json:"title"`
-	TitleHTML   string     `json:"title_html"`
-	SnippetHTML string     `json:"snippet_html"`
-	URL         string     `json:"url"`
-	Date        string     `json:"date"`
-	Provinces   []string   `json:"provinces"`
-	Cities      []string   `json:"cities"`
-	Topics      []string   `json:"topics"`
-	Score       float64    `json:"score"`
-	ArticleIDs  []string   `json:"article_ids"`
-	TitleFrags  []Fragment `json:"-"`
-	SnippetFrag []Fragment `json:"-"`
+	ID          string   `json:"id"`
+	Type        string   `json:"type"`
+	Title       string   `json:"title"`
+	TitleHTML   string   `json:"title_html"`
+	SnippetHTML string   `json:"snippet_html"`
+	URL         string   `json:"url"`
+	Date        string   `json:"date"`
+	Provinces   []string `json:"provinces"`
+	Cities      []string `json:"cities"`
+	Topics      []string `json:"topics"`
+	Score       float64  `json:"score"`
+	ArticleIDs  []string `json:"article_ids"`
+	// Explain lists what the hit matched (Request.Explain).
+	Explain     *HitExplanation `json:"explain,omitempty"`
+	TitleFrags  []Fragment      `json:"-"`
+	SnippetFrag []Fragment      `json:"-"`
 }
 
 // Facets holds the facet counts of a search.
@@ -192,6 +196,7 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 	var col *collection
 	var strictTotal uint64
 	var strict map[uint32]bool
+	var kept query.Query // the query of the step whose results are kept
 	for i, minShould := range steps {
 		text, rr := query.Query(query.NewMatchAllQuery()), (*rerank)(nil)
 		switch {
@@ -215,7 +220,8 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		}
 		if len(facetFilters) == 0 || last || total >= fillBelow {
 			opts.rerank = rr
-			if col, err = g.table.collect(ctx, r, m, combine(text, filters), opts); err != nil {
+			kept = combine(text, filters)
+			if col, err = g.table.collect(ctx, r, m, kept, opts); err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
 			total, first = col.total, col.first
@@ -235,6 +241,9 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		graded := len(steps) > 1 && steps[0] >= gradedFrom && strictTotal < gradedUntil
 		if (total >= fillBelow && !graded) || last {
 			res.Relaxed = i > 0 && strictTotal == 0
+			if req.Explain {
+				res.Explain = explainPlan(plan, ranking(plan, question, req, i, strictTotal))
+			}
 			break
 		}
 	}
@@ -249,6 +258,15 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 	for _, h := range dms {
 		res.Hits = append(res.Hits, toHit(h, hl))
 	}
+	if req.Explain && len(res.Hits) > 0 {
+		exps, err := explainHits(ctx, r, m, kept, col.hits[from:])
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		for i := range res.Hits {
+			res.Hits[i].Explain = exps[i]
+		}
+	}
 	top := func(i int) []termCount { return g.table.facets[i].top(col.counts[i], facetDefs[i].size) }
 	res.Facets = Facets{
 		Province: facetValues(top(facetProvince), req.Provinces, false),
@@ -257,6 +275,23 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 	}
 	res.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// ranking names the ranking a search got, for Explanation.Ranking.
+// step is the relaxation step kept, strict the number of documents that
+// matched every word.
+func ranking(plan *queryPlan, question bool, req Request, step int, strict uint64) string {
+	switch {
+	case plan.empty() || req.Sort == SortDate:
+		return "date"
+	case question:
+		return "question"
+	case step > 0 && strict == 0:
+		return "words, relaxed"
+	case step > 0:
+		return "words, filled"
+	}
+	return "words"
 }
 
 func selected(req Request, facet string) []string {

@@ -12,7 +12,7 @@ import (
 
 func runQuery(args []string, stdout, stderr io.Writer) error {
 	// -n and --type are query-only flags; everything else is configuration.
-	size, typ, args, err := queryFlags(args)
+	size, typ, explain, args, err := queryFlags(args)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
-	res, err := eng.Search(context.Background(), search.Request{Query: q, Type: typ, Page: 1, Size: size})
+	res, err := eng.Search(context.Background(), search.Request{Query: q, Type: typ, Page: 1, Size: size, Explain: explain})
 	if err != nil {
 		return err
 	}
@@ -42,29 +42,62 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		relaxed = ", relaxed: not every word matched"
 	}
 	fmt.Fprintf(stdout, "%d hits for %q (%.1f ms)%s\n", res.Total, q, res.TookMS, relaxed)
+	if res.Corrected != "" {
+		fmt.Fprintf(stdout, "corrected to %q\n", res.Corrected)
+	}
+	if ex := res.Explain; ex != nil {
+		fmt.Fprintf(stdout, "ranking: %s\n", ex.Ranking)
+		for _, w := range ex.Words {
+			kind := "required"
+			if !w.Required {
+				kind = "optional"
+			}
+			if w.Fragment {
+				kind += ", by bigrams"
+			}
+			fmt.Fprintf(stdout, "  word %s (%s)", w.Word, kind)
+			if len(w.Synonyms) > 0 {
+				fmt.Fprintf(stdout, " synonyms %s", strings.Join(w.Synonyms, ","))
+			}
+			if len(w.Subwords) > 0 {
+				fmt.Fprintf(stdout, " sub-words %s", strings.Join(w.Subwords, ","))
+			}
+			fmt.Fprintln(stdout)
+		}
+	}
 	for i, h := range res.Hits {
 		fmt.Fprintf(stdout, "%2d. %s  [%s %s score %.2f]\n", i+1, h.Title, h.Type, h.Date, h.Score)
 		if places := append(append([]string{}, h.Provinces...), h.Cities...); len(places) > 0 || len(h.Topics) > 0 {
 			fmt.Fprintf(stdout, "    places %s  topics %s\n", strings.Join(places, ","), strings.Join(h.Topics, ","))
 		}
 		fmt.Fprintf(stdout, "    %s\n", plain(h.SnippetFrag))
+		if h.Explain != nil {
+			fmt.Fprintf(stdout, "    text score %.3f, collector bonuses %.3f\n", h.Explain.Text, h.Score-h.Explain.Text)
+			for _, m := range h.Explain.Matches {
+				fmt.Fprintf(stdout, "      %-8s %-7s %s ← %s  %.3f\n", m.Kind, m.Field, m.Term, m.Word, m.Score)
+			}
+		}
 	}
 	return nil
 }
 
-// queryFlags takes -n N and --type T out of args.
-func queryFlags(args []string) (size int, typ string, rest []string, err error) {
+// queryFlags takes -n N, --type T and --explain out of args.
+func queryFlags(args []string) (size int, typ string, explain bool, rest []string, err error) {
 	size = 10
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "explain" && !hasVal {
+			explain = true
+			continue
+		}
 		if !strings.HasPrefix(a, "-") || (name != "n" && name != "type") {
 			rest = append(rest, a)
 			continue
 		}
 		if !hasVal {
 			if i+1 >= len(args) {
-				return 0, "", nil, fmt.Errorf("query: flag -%s needs a value", name)
+				return 0, "", false, nil, fmt.Errorf("query: flag -%s needs a value", name)
 			}
 			i++
 			val = args[i]
@@ -74,10 +107,10 @@ func queryFlags(args []string) (size int, typ string, rest []string, err error) 
 			continue
 		}
 		if _, err := fmt.Sscan(val, &size); err != nil || size < 1 || size > search.MaxPageSize {
-			return 0, "", nil, fmt.Errorf("query: -n %q is not a number from 1 to %d", val, search.MaxPageSize)
+			return 0, "", false, nil, fmt.Errorf("query: -n %q is not a number from 1 to %d", val, search.MaxPageSize)
 		}
 	}
-	return size, typ, rest, nil
+	return size, typ, explain, rest, nil
 }
 
 func vocabulary(cfg Config) (*search.Vocabulary, error) {
