@@ -17,22 +17,24 @@ import (
 )
 
 // TestAskSetFloors keeps the ranking of the ways people ask from sliding
-// back: the judged dev sets (eval/*.jsonl) on the first 1,500 pages of the
+// back: the judged dev sets (eval/*.jsonl) on the first 3,000 pages of the
 // shipped corpus generator (corpus/make_pages.py), each query kept when its
 // page is among them, scored as eval/score.py scores (hits matched by type
 // and normalised title, repeats skipped, grade ≥ 2 relevant). The floors
 // are the figures measured when they were set, less a margin for a change
-// that moves a query or two; `make eval` measures the whole corpus.
+// that moves two or three queries (each is about 0.012 of a set of 85):
+// the word ranking alone, without the question ranking, scores 0.569 and
+// 0.65 on ask_full and fails. `make eval` measures the whole corpus.
 func TestAskSetFloors(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates and indexes 1,500 corpus pages")
+		t.Skip("generates and indexes 3,000 corpus pages")
 	}
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 is not installed: the corpus pages cannot be generated (.ci/run installs it)")
 	}
 	pages := t.TempDir()
-	cmd := exec.Command(py, filepath.Join("..", "corpus", "make_pages.py"), "--out", pages, "--count", "1500", "--force", "-q")
+	cmd := exec.Command(py, filepath.Join("..", "corpus", "make_pages.py"), "--out", pages, "--count", "3000", "--force", "-q")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make_pages.py: %v\n%s", err, out)
 	}
@@ -67,7 +69,7 @@ func TestAskSetFloors(t *testing.T) {
 		file     string
 		mrr, s10 float64
 	}{
-		{"ask_question_dev.jsonl", 0.65, 0.76}, // measured 0.715, 0.81
+		{"ask_question_dev.jsonl", 0.62, 0.75}, // measured 0.665, 0.80
 		{"ask_full_dev.jsonl", 0.62, 0.70},     // measured 0.672, 0.75
 		{"typo_dev.jsonl", 0.93, 0.97},         // measured 0.982, 1.00
 		{"dev_corpus.jsonl", 0.95, 0.97},       // measured 1.000, 1.00
