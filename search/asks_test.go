@@ -70,7 +70,7 @@ func TestAskSetFloors(t *testing.T) {
 		mrr, s10 float64
 	}{
 		{"ask_question_dev.jsonl", 0.62, 0.75}, // measured 0.665, 0.80
-		{"ask_full_dev.jsonl", 0.58, 0.66}, // measured 0.621, 0.70
+		{"ask_full_dev.jsonl", 0.58, 0.66},     // measured 0.621, 0.70
 		{"typo_dev.jsonl", 0.93, 0.97},         // measured 0.982, 1.00
 		{"dev_corpus.jsonl", 0.95, 0.97},       // measured 1.000, 1.00
 	} {
