@@ -175,8 +175,9 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		first: fillBelow,
 		// A related item that repeats an article's title is that article's
 		// teaser: listed beside it, it takes a place on the page and says
-		// nothing new. Asked for by type, it is what was asked for.
-		noEchoes: req.Type == "",
+		// nothing new. Asked for by type, it is what was asked for; a
+		// browse without words lists every document.
+		noEchoes: req.Type == "" && !plan.empty(),
 	}
 	// The province and topic filters are applied by the collector from the
 	// doc table, which also makes their facets disjunctive in the same pass:
