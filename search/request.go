@@ -130,21 +130,18 @@ func ParseRequest(v url.Values) (Request, error) {
 		}
 		*p.dst = n
 	}
-	switch exact, err := single("exact"); {
-	case err != nil:
-		return r, err
-	case exact == "1" || exact == "true":
-		r.Exact = true
-	case exact != "" && exact != "0" && exact != "false":
-		return r, badParam("exact", "%q is not one of 1, 0, true, false", exact)
-	}
-	switch explain, err := single("explain"); {
-	case err != nil:
-		return r, err
-	case explain == "1" || explain == "true":
-		r.Explain = true
-	case explain != "" && explain != "0" && explain != "false":
-		return r, badParam("explain", "%q is not one of 1, 0, true, false", explain)
+	for _, f := range []struct {
+		name string
+		dst  *bool
+	}{{"exact", &r.Exact}, {"explain", &r.Explain}} {
+		switch s, err := single(f.name); {
+		case err != nil:
+			return r, err
+		case s == "1" || s == "true":
+			*f.dst = true
+		case s != "" && s != "0" && s != "false":
+			return r, badParam(f.name, "%q is not one of 1, 0, true, false", s)
+		}
 	}
 	r.Provinces = cleanValues(v["province"])
 	r.Cities = cleanValues(v["city"])
