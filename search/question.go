@@ -62,8 +62,8 @@ func questionQuery(plan *queryPlan, cutoff uint64) (query.Query, *rerank) {
 	var syns []string
 	seen := map[string]bool{}
 	for _, g := range plan.groups {
-		for _, v := range g.variants {
-			if v.weight == weightSynonym && !v.subword && v.parts == nil && !seen[v.text] {
+		for i, v := range g.variants {
+			if variantKind(v, i) == "synonym" && !seen[v.text] {
 				seen[v.text] = true
 				syns = append(syns, v.text)
 			}

@@ -376,9 +376,9 @@ func TestRankingSeeds(t *testing.T) {
 	rankRunSet(t, e, "seeds", rankLoad(t, filepath.Join("..", "eval", "dev_seeds.jsonl")))
 }
 
-// rankCorpusSlice writes the first rankingCorpusPages corpus pages and returns
+// rankCorpusSlice writes the first n corpus pages and returns
 // their folder and normalised titles.
-func rankCorpusSlice(t *testing.T) (string, map[string]bool) {
+func rankCorpusSlice(t *testing.T, n int) (string, map[string]bool) {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -386,7 +386,7 @@ func rankCorpusSlice(t *testing.T) (string, map[string]bool) {
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(py, filepath.Join("..", "corpus", "make_pages.py"), "--out", filepath.Join(dir, "pages"),
-		"--count", fmt.Sprint(rankingCorpusPages), "--manifest", filepath.Join(dir, "manifest.tsv"), "-q")
+		"--count", fmt.Sprint(n), "--manifest", filepath.Join(dir, "manifest.tsv"), "-q")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make_pages.py: %v\n%s", err, out)
 	}
@@ -407,7 +407,7 @@ func TestRankingCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds an index of corpus pages")
 	}
-	pages, titles := rankCorpusSlice(t)
+	pages, titles := rankCorpusSlice(t, rankingCorpusPages)
 	var queries []rankQuery
 	for _, q := range rankLoad(t, filepath.Join("..", "eval", "dev_corpus.jsonl")) {
 		for _, j := range q.Judgments {
