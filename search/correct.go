@@ -19,7 +19,14 @@ import (
 // pinyin of every word of 2 to 4 Han characters in the titles and bodies
 // to its most frequent spelling; a query span that is unknown and spells
 // such a word is replaced by it. A query typed as pinyin letters
-// (tangniaobing, yibao kuasheng) is tiled with the same keys.
+// (tangniaobing, yibao kuasheng, gao xue ya) is tiled with the same keys.
+//
+// Fuzzy pinyin (模糊音) is the input-method setting for speakers who do not
+// tell some sounds apart: n/l, z/zh, c/ch, s/sh, an/ang, en/eng, in/ing. With
+// it on (Request.FuzzyPinyin), a span or pinyin word whose exact key matches
+// nothing is looked up by its fuzzy key too (nao nian ren → 老年人, 流感 typed
+// as 牛感). It is an option, off by default: folding seven pairs merges many
+// keys, and a speaker who does tell them apart gets fewer right guesses.
 
 const (
 	// spellMinDF is how many documents a word must be in to be proposed:
@@ -36,6 +43,8 @@ type spellEntry struct {
 // speller holds the pinyin keys of one generation's vocabulary.
 type speller struct {
 	byKey map[string]spellEntry
+	// byFuzzy is byKey under fuzzyKey, for Request.FuzzyPinyin.
+	byFuzzy map[string]spellEntry
 	// df is the document frequency of every word of the word fields: a
 	// word in it is known and never corrected.
 	df map[string]uint64
@@ -81,7 +90,7 @@ func buildSpeller(r index.IndexReader) (*speller, error) {
 			return nil, err
 		}
 	}
-	sp := &speller{byKey: map[string]spellEntry{}, df: df}
+	sp := &speller{byKey: map[string]spellEntry{}, byFuzzy: map[string]spellEntry{}, df: df}
 	pc := newPinyinCache()
 	for w, n := range df {
 		if n < spellMinDF {
@@ -94,23 +103,54 @@ func buildSpeller(r index.IndexReader) (*speller, error) {
 		if key == "" {
 			continue
 		}
-		if old, ok := sp.byKey[key]; !ok || n > old.df || (n == old.df && w < old.word) {
-			sp.byKey[key] = spellEntry{w, n}
-		}
+		e := spellEntry{w, n}
+		keepCommonest(sp.byKey, key, e)
+		keepCommonest(sp.byFuzzy, fuzzyKey(key), e)
 		sp.maxKey = max(sp.maxKey, len(key))
 	}
 	return sp, nil
+}
+
+// keepCommonest files e under key unless a more frequent word (or, at the
+// same frequency, a word sorting first, so builds agree) holds it.
+func keepCommonest(m map[string]spellEntry, key string, e spellEntry) {
+	if old, ok := m[key]; !ok || e.df > old.df || (e.df == old.df && e.word < old.word) {
+		m[key] = e
+	}
+}
+
+// fuzzyFold merges the sounds of the fuzzy-pinyin pairs. It works on whole
+// keys rather than syllables: zh, ch, sh and l occur in pinyin only as
+// initials, and ng only ends a final (or, across a syllable boundary, n
+// meets g; both sides of a lookup fold the same string, so that only
+// merges a few more keys).
+var fuzzyFold = strings.NewReplacer("zh", "z", "ch", "c", "sh", "s", "ng", "n", "l", "n")
+
+// fuzzyKey is the key of s under fuzzy pinyin.
+func fuzzyKey(key string) string { return fuzzyFold.Replace(key) }
+
+// lookup finds the commonest word spelled key, by its fuzzy key as well
+// when fuzzy is set and the exact key has none.
+func (sp *speller) lookup(key string, fuzzy bool) (spellEntry, bool) {
+	if e, ok := sp.byKey[key]; ok {
+		return e, true
+	}
+	if fuzzy {
+		e, ok := sp.byFuzzy[fuzzyKey(key)]
+		return e, ok
+	}
+	return spellEntry{}, false
 }
 
 // correct returns q with its likely typos replaced, or "" when it finds
 // none. an is the query analyzer: only spans of whole tokens that hold a
 // single character (where gse gave up on a word) or an unknown token are
 // candidates, so a query of real words is never rewritten.
-func (sp *speller) correct(q string, an analysis.Analyzer) string {
+func (sp *speller) correct(q string, an analysis.Analyzer, fuzzy bool) string {
 	if sp == nil || q == "" {
 		return ""
 	}
-	if c := sp.fromPinyin(q); c != "" {
+	if c := sp.fromPinyin(q, fuzzy); c != "" {
 		return c
 	}
 	folded := indexer.FoldText(q)
@@ -149,7 +189,7 @@ func (sp *speller) correct(q string, an analysis.Analyzer) string {
 			if n < spellMinRunes || !hasSingle || sp.df[span] > 0 {
 				continue
 			}
-			e, ok := sp.byKey[firstReading(span, pc)]
+			e, ok := sp.lookup(firstReading(span, pc), fuzzy)
 			if ok && e.word != span && utf8.RuneCountInString(e.word) == n {
 				best, bestEnd = e.word, j
 			}
@@ -171,39 +211,72 @@ func (sp *speller) correct(q string, an analysis.Analyzer) string {
 
 // fromPinyin tiles a query of pinyin letters (and spaces) with the keys of
 // common words, longest first: tangniaobing → 糖尿病, "yibao kuasheng" →
-// 医保 跨省. "" when q is not all letters or does not tile.
-func (sp *speller) fromPinyin(q string) string {
-	var words []string
-	for _, part := range strings.Fields(strings.ToLower(q)) {
+// 医保 跨省. "" when q is not all letters or does not tile. With fuzzy, a
+// word that does not tile exactly is tiled again by fuzzy keys.
+func (sp *speller) fromPinyin(q string, fuzzy bool) string {
+	parts := strings.Fields(strings.ToLower(q))
+	for _, part := range parts {
 		for _, r := range part {
 			if r < 'a' || r > 'z' {
 				return ""
 			}
 		}
-		// best[i]: fewest words tiling part[:i].
-		best := make([][]string, len(part)+1)
-		best[0] = []string{}
-		for i := 0; i < len(part); i++ {
-			if best[i] == nil {
-				continue
-			}
-			for j := min(len(part), i+sp.maxKey); j > i; j-- {
-				e, ok := sp.byKey[part[i:j]]
-				if !ok {
-					continue
-				}
-				if best[j] == nil || len(best[i])+1 < len(best[j]) {
-					best[j] = append(append([]string{}, best[i]...), e.word)
-				}
-			}
-		}
-		if best[len(part)] == nil {
-			return ""
-		}
-		words = append(words, strings.Join(best[len(part)], ""))
 	}
-	if len(words) == 0 {
+	if len(parts) == 0 {
 		return ""
 	}
+	if w := sp.tileWords(parts, fuzzy); w != "" {
+		return w
+	}
+	// Syllables typed one by one (gao xue ya): no key holds one syllable,
+	// so the letters are tiled as one run.
+	if len(parts) > 1 {
+		return sp.tileWords([]string{strings.Join(parts, "")}, fuzzy)
+	}
+	return ""
+}
+
+// tileWords tiles each part, exactly or else (with fuzzy) by fuzzy keys,
+// and joins the words with spaces; "" when a part does not tile.
+func (sp *speller) tileWords(parts []string, fuzzy bool) string {
+	words := make([]string, 0, len(parts))
+	for _, part := range parts {
+		w := sp.tile(part, sp.byKey, func(s string) string { return s })
+		if w == "" && fuzzy {
+			w = sp.tile(part, sp.byFuzzy, fuzzyKey)
+		}
+		if w == "" {
+			return ""
+		}
+		words = append(words, w)
+	}
 	return strings.Join(words, " ")
+}
+
+// tile spells part, a run of pinyin letters, with the fewest words of keys,
+// looking each piece up by key(piece); "" when it does not tile.
+func (sp *speller) tile(part string, keys map[string]spellEntry, key func(string) string) string {
+	// best[i]: fewest words tiling part[:i].
+	best := make([][]string, len(part)+1)
+	best[0] = []string{}
+	for i := 0; i < len(part); i++ {
+		if best[i] == nil {
+			continue
+		}
+		// +4: a fuzzy speaker may type zh, ch, sh or ng where the key has
+		// one letter.
+		for j := min(len(part), i+sp.maxKey+4); j > i; j-- {
+			e, ok := keys[key(part[i:j])]
+			if !ok {
+				continue
+			}
+			if best[j] == nil || len(best[i])+1 < len(best[j]) {
+				best[j] = append(append([]string{}, best[i]...), e.word)
+			}
+		}
+	}
+	if best[len(part)] == nil {
+		return ""
+	}
+	return strings.Join(best[len(part)], "")
 }

@@ -15,13 +15,14 @@ func TestSpellerCorrect(t *testing.T) {
 		{"yibao", "医保"},    // whole pinyin
 		{"yibao kuasheng", "医保 跨省"},
 		{"YiBao", "医保"},
-		{"医保卡跨省", ""}, // real words
+		{"yi bao", "医保"}, // syllables typed one by one
+		{"医保卡跨省", ""},    // real words
 		{"异地就医备案", ""},
 		{"潮虫", ""},
 		{"hello", ""}, // letters that tile no key
 		{"", ""},
 	} {
-		if got := g.speller.correct(tc.q, seedEngine.an); got != tc.want {
+		if got := g.speller.correct(tc.q, seedEngine.an, false); got != tc.want {
 			t.Errorf("correct(%q) = %q, want %q", tc.q, got, tc.want)
 		}
 	}
@@ -43,6 +44,43 @@ func TestSearchCorrection(t *testing.T) {
 	}
 	if res := doSearch(t, Request{Query: "yibao"}); res.Corrected != "医保" || res.Total == 0 {
 		t.Errorf("pinyin: corrected %q, %d hits", res.Corrected, res.Total)
+	}
+}
+
+// Fuzzy pinyin merges the pairs a southern speaker does not tell apart,
+// only when asked: sen for sheng (s/sh, en/eng), nao for lao (n/l).
+func TestSpellerFuzzyPinyin(t *testing.T) {
+	g := seedEngine.current.Load()
+	for _, tc := range []struct{ q, plain, fuzzy string }{
+		{"yibao kuasen", "", "医保 跨省"},
+		{"yibao kuasheng", "医保 跨省", "医保 跨省"}, // the exact key wins
+		{"医保卡跨森", "", "医保卡跨省"},
+		{"医保卡跨省", "", ""}, // real words stay
+		{"hello", "", ""},
+	} {
+		if got := g.speller.correct(tc.q, seedEngine.an, false); got != tc.plain {
+			t.Errorf("correct(%q) = %q, want %q", tc.q, got, tc.plain)
+		}
+		if got := g.speller.correct(tc.q, seedEngine.an, true); got != tc.fuzzy {
+			t.Errorf("fuzzy correct(%q) = %q, want %q", tc.q, got, tc.fuzzy)
+		}
+	}
+	if fuzzyKey("shengzhang") != fuzzyKey("senzan") || fuzzyKey("lao") != fuzzyKey("nao") || fuzzyKey("xin") != fuzzyKey("xing") {
+		t.Error("fuzzyKey does not merge sh/s, eng/en, zh/z, ang/an, l/n, in/ing")
+	}
+	if fuzzyKey("xin") == fuzzyKey("xian") || fuzzyKey("bao") == fuzzyKey("pao") {
+		t.Error("fuzzyKey merges sounds outside the fuzzy pairs")
+	}
+	res := doSearch(t, Request{Query: "医保卡跨森", FuzzyPinyin: true})
+	if res.Corrected != "医保卡跨省" || res.Total == 0 {
+		t.Errorf("fuzzy search: corrected %q, %d hits", res.Corrected, res.Total)
+	}
+	r, err := ParseRequest(url.Values{"q": {"x"}, "fuzzy_pinyin": {"1"}})
+	if err != nil || !r.FuzzyPinyin {
+		t.Errorf("fuzzy_pinyin=1: %v, %v", r.FuzzyPinyin, err)
+	}
+	if _, err := ParseRequest(url.Values{"q": {"x"}, "fuzzy_pinyin": {"on"}}); err == nil {
+		t.Error("fuzzy_pinyin=on accepted")
 	}
 }
 

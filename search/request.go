@@ -44,6 +44,9 @@ type Request struct {
 	// Explain adds to the result how the query was analysed and ranked,
 	// and to each hit what it matched (explain.go).
 	Explain bool
+	// FuzzyPinyin lets typo and pinyin correction treat n/l, z/zh, c/ch,
+	// s/sh, an/ang, en/eng and in/ing as the same sound (correct.go).
+	FuzzyPinyin bool
 }
 
 // RequestError is a client error naming the parameter at fault.
@@ -63,7 +66,7 @@ func badParam(param, format string, args ...any) error {
 // unnamed one ("&=%FF") could only be blamed on a parameter named "".
 var requestParams = map[string]bool{
 	"q": true, "type": true, "province": true, "city": true, "topic": true,
-	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true, "exact": true, "explain": true,
+	"date_from": true, "date_to": true, "sort": true, "page": true, "size": true, "exact": true, "explain": true, "fuzzy_pinyin": true,
 }
 
 // ParseRequest reads a request from URL query parameters (the names of the
@@ -133,7 +136,7 @@ func ParseRequest(v url.Values) (Request, error) {
 	for _, f := range []struct {
 		name string
 		dst  *bool
-	}{{"exact", &r.Exact}, {"explain", &r.Explain}} {
+	}{{"exact", &r.Exact}, {"explain", &r.Explain}, {"fuzzy_pinyin", &r.FuzzyPinyin}} {
 		switch s, err := single(f.name); {
 		case err != nil:
 			return r, err

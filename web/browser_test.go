@@ -334,6 +334,28 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	// 模糊音 in the search box: 跨森 (sen for sheng) is no homophone of 跨省,
+	// so only a search with the box ticked corrects it, and the box stays
+	// ticked on the results.
+	t.Run("fuzzy pinyin", func(t *testing.T) {
+		var fix string
+		var checked bool
+		run(t, "type and tick",
+			chromedp.Navigate(srv.URL+"/"),
+			chromedp.WaitVisible(`#q`, chromedp.ByQuery),
+			chromedp.SendKeys(`#q`, "医保卡跨森", chromedp.ByQuery),
+			chromedp.Click(`#fuzzy-pinyin`, chromedp.ByQuery),
+			chromedp.Submit(`#search-form`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#did-you-mean`, chromedp.ByQuery),
+			chromedp.Text(`#did-you-mean`, &fix, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector("#fuzzy-pinyin").checked`, &checked),
+		)
+		r := readResults(t)
+		if fix != "医保卡跨省" || !checked || !strings.Contains(r.URL, "fuzzy_pinyin=1") || r.Total == 0 {
+			t.Errorf("fuzzy search: correction %q, box ticked %v, url %s, %d results", fix, checked, r.URL, r.Total)
+		}
+	})
+
 	t.Run("hostile query renders as text", func(t *testing.T) {
 		const attack = `<script>alert(1)</script>`
 		var value, heading, title string

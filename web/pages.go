@@ -132,6 +132,8 @@ type searchForm struct {
 	Query     string
 	Hidden    []field
 	Autofocus bool
+	// Fuzzy ticks the 模糊音 box: the search treats n/l, z/zh … as one.
+	Fuzzy bool
 }
 
 type field struct{ Name, Value string }
@@ -260,12 +262,14 @@ type pageQuery struct {
 	Sort                      string
 	Page, Size                int
 	Exact                     bool // no typo correction
+	FuzzyPinyin               bool // n/l, z/zh, in/ing … heard as one
 }
 
 func fromRequest(r search.Request) pageQuery {
 	return pageQuery{
 		Q: r.Query, Type: r.Type, Provinces: r.Provinces, Cities: r.Cities, Topics: r.Topics,
 		DateFrom: r.DateFrom, DateTo: r.DateTo, Sort: r.Sort, Page: r.Page, Size: r.Size, Exact: r.Exact,
+		FuzzyPinyin: r.FuzzyPinyin,
 	}
 }
 
@@ -273,7 +277,7 @@ func (q pageQuery) request() search.Request {
 	return search.Request{
 		Query: q.Q, Type: q.Type, Provinces: q.Provinces, Cities: q.Cities, Topics: q.Topics,
 		DateFrom: q.DateFrom, DateTo: q.DateTo, Sort: q.Sort, Page: max(q.Page, 1), Size: orDefault(q.Size, search.DefaultPageSize),
-		Exact: q.Exact,
+		Exact: q.Exact, FuzzyPinyin: q.FuzzyPinyin,
 	}
 }
 
@@ -324,6 +328,9 @@ func (q pageQuery) url() string {
 	}
 	if q.Exact {
 		add("exact", "1")
+	}
+	if q.FuzzyPinyin {
+		add("fuzzy_pinyin", "1")
 	}
 	if sep == '?' {
 		return "/search"
@@ -411,7 +418,7 @@ func typeLabel(t string) string {
 // paramLabels names request parameters for people.
 var paramLabels = map[string]string{
 	"q": "搜索词", "type": "类型", "province": "省份", "city": "城市", "topic": "主题",
-	"date_from": "开始日期", "date_to": "结束日期", "sort": "排序", "page": "页码", "size": "每页条数", "exact": "精确搜索",
+	"date_from": "开始日期", "date_to": "结束日期", "sort": "排序", "page": "页码", "size": "每页条数", "exact": "精确搜索", "fuzzy_pinyin": "模糊音",
 }
 
 type searchPage struct {
@@ -519,6 +526,7 @@ func (s *Server) searchPage(c *gin.Context) {
 	}
 	p := searchPage{layout: s.newLayout(title, q.Q), Q: q, Res: res, DateFrom: q.DateFrom, DateTo: q.DateTo}
 	p.Form.Hidden = q.hidden()
+	p.Form.Fuzzy = q.FuzzyPinyin
 	p.Took = strconv.FormatFloat(res.TookMS, 'f', 0, 64)
 	if res.TookMS < 10 {
 		p.Took = strconv.FormatFloat(res.TookMS, 'f', 1, 64)

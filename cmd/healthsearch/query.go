@@ -12,7 +12,7 @@ import (
 
 func runQuery(args []string, stdout, stderr io.Writer) error {
 	// -n and --type are query-only flags; everything else is configuration.
-	size, typ, explain, args, err := queryFlags(args)
+	qf, args, err := queryFlags(args)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
-	res, err := eng.Search(context.Background(), search.Request{Query: q, Type: typ, Page: 1, Size: size, Explain: explain})
+	res, err := eng.Search(context.Background(), search.Request{Query: q, Type: qf.typ, Page: 1, Size: qf.size, Explain: qf.explain, FuzzyPinyin: qf.fuzzy})
 	if err != nil {
 		return err
 	}
@@ -81,14 +81,25 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// queryFlags takes -n N, --type T and --explain out of args.
-func queryFlags(args []string) (size int, typ string, explain bool, rest []string, err error) {
-	size = 10
+// queryOpts are the query command's own flags.
+type queryOpts struct {
+	size           int
+	typ            string
+	explain, fuzzy bool
+}
+
+// queryFlags takes -n N, --type T, --explain and --fuzzy-pinyin out of args.
+func queryFlags(args []string) (o queryOpts, rest []string, err error) {
+	o.size = 10
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && name == "explain" && !hasVal {
-			explain = true
+		if strings.HasPrefix(a, "-") && !hasVal && (name == "explain" || name == "fuzzy-pinyin") {
+			if name == "explain" {
+				o.explain = true
+			} else {
+				o.fuzzy = true
+			}
 			continue
 		}
 		if !strings.HasPrefix(a, "-") || (name != "n" && name != "type") {
@@ -97,20 +108,20 @@ func queryFlags(args []string) (size int, typ string, explain bool, rest []strin
 		}
 		if !hasVal {
 			if i+1 >= len(args) {
-				return 0, "", false, nil, fmt.Errorf("query: flag -%s needs a value", name)
+				return o, nil, fmt.Errorf("query: flag -%s needs a value", name)
 			}
 			i++
 			val = args[i]
 		}
 		if name == "type" {
-			typ = val
+			o.typ = val
 			continue
 		}
-		if _, err := fmt.Sscan(val, &size); err != nil || size < 1 || size > search.MaxPageSize {
-			return 0, "", false, nil, fmt.Errorf("query: -n %q is not a number from 1 to %d", val, search.MaxPageSize)
+		if _, err := fmt.Sscan(val, &o.size); err != nil || o.size < 1 || o.size > search.MaxPageSize {
+			return o, nil, fmt.Errorf("query: -n %q is not a number from 1 to %d", val, search.MaxPageSize)
 		}
 	}
-	return size, typ, explain, rest, nil
+	return o, rest, nil
 }
 
 func vocabulary(cfg Config) (*search.Vocabulary, error) {
