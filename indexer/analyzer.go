@@ -3,10 +3,10 @@ package indexer
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"slices"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
@@ -14,7 +14,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/go-ego/gse"
-	"github.com/vcaesar/cedar"
 )
 
 const (
@@ -181,6 +180,8 @@ type hanScratch struct {
 	first []int     // edges[first[k]:first[k+1]] start at rune lo+k
 	route []dagRoute
 	sizes []int
+	texts []gse.Text   // texts[i] is the run's i-th rune, as gse's lookups take it
+	toks  []*gse.Token // LookupTokens' answer
 }
 
 // dagEdge is a candidate word of the chunk ending at rune end (inclusive,
@@ -207,11 +208,7 @@ func (t *Tokenizer) segmentHan(folded []rune, from, to int, sc *hanScratch, emit
 	// new string per candidate word.
 	sc.runes = folded[from:to]
 	sc.utf8, sc.offs = sc.utf8[:0], sc.offs[:0]
-	for _, r := range sc.runes {
-		sc.offs = append(sc.offs, len(sc.utf8))
-		sc.utf8 = utf8.AppendRune(sc.utf8, r)
-	}
-	sc.offs = append(sc.offs, len(sc.utf8))
+	sc.fill()
 	for at := from; at < to; {
 		end := min(to, at+maxHanChunk)
 		sizes := t.cutHan(sc, at-from, end-from)
@@ -244,31 +241,19 @@ func (t *Tokenizer) cutHan(sc *hanScratch, lo, hi int) []int {
 	sc.edges, sc.first = sc.edges[:0], sc.first[:0]
 	for k := 0; k < n; k++ {
 		sc.first = append(sc.first, len(sc.edges))
-		var first dagEdge
+		at := lo + k
+		freq, ok := t.dict.char(sc.runes[at], sc.utf8[sc.offs[at]:sc.offs[at+1]])
 		found := false
-		node := 0
-		for i := k; i < n; i++ {
-			var freq float64
-			var ok bool
-			if i == k {
-				node, freq, ok = t.dict.start(sc.runes[lo+k], sc.utf8[sc.offs[lo+k]:sc.offs[lo+k+1]])
-				first = dagEdge{end: k, freq: freq, ok: ok}
-			} else {
-				node, freq, ok = t.dict.extend(node, sc.utf8[sc.offs[lo+k]:sc.offs[lo+i+1]], sc.utf8[sc.offs[lo+i]:sc.offs[lo+i+1]])
-			}
-			if !ok {
-				break // no dictionary word starts with these characters
-			}
-			if freq > 0 {
-				sc.edges = append(sc.edges, dagEdge{end: i, freq: freq, ok: true})
-				found = true
-			}
+		if ok {
+			found = t.dict.words(sc, at, lo+n, func(end int, freq float64) {
+				sc.edges = append(sc.edges, dagEdge{end: end - lo, freq: freq, ok: true})
+			})
 		}
 		if !found {
 			// The character alone, scored as gse scores it: by its own
 			// frequency (0 when it only begins words: log 0 = -Inf), or as
 			// frequency 1 when the dictionary does not know it.
-			sc.edges = append(sc.edges, first)
+			sc.edges = append(sc.edges, dagEdge{end: k, freq: freq, ok: ok})
 		}
 	}
 	sc.first = append(sc.first, len(sc.edges))
@@ -321,79 +306,97 @@ func emitSubwords(sc *hanScratch, from, to int, emit func(int, int)) {
 	}
 }
 
-// wordDict answers the tokenizer's dictionary lookups on gse's dictionary.
-// gse's Find walks its trie from the root for every candidate word, and
-// the candidates at a character are each one character longer than the
-// last; the walk continues from the node the last one reached instead.
-// That needs the trie, which gse does not export: it is read from the
-// Dictionary's field, and if a gse version lays it out otherwise, every
-// lookup goes through Find as before.
+// fill lays out the run sc.runes as the dictionary lookups take it: its
+// UTF-8, each rune's offset in it, and each rune as a gse.Text.
+func (sc *hanScratch) fill() {
+	sc.utf8, sc.offs = sc.utf8[:0], sc.offs[:0]
+	for _, r := range sc.runes {
+		sc.offs = append(sc.offs, len(sc.utf8))
+		sc.utf8 = utf8.AppendRune(sc.utf8, r)
+	}
+	sc.offs = append(sc.offs, len(sc.utf8))
+	sc.texts = sc.texts[:0]
+	for i := range sc.runes {
+		sc.texts = append(sc.texts, gse.Text(sc.utf8[sc.offs[i]:sc.offs[i+1]]))
+	}
+}
+
+// wordDict answers the tokenizer's dictionary lookups through gse's public
+// API. gse's Find walks the trie from the root for every candidate word;
+// LookupTokens walks it once from a character and returns every word that
+// starts there, shortest first, which is what the DAG needs.
 type wordDict struct {
 	dict *gse.Dictionary
-	trie *cedar.Cedar
-	// first holds the lookup of each character of U+3400-U+9FFF alone,
-	// which starts every candidate: the trie is tens of megabytes, and
-	// each step into it is a cache miss.
-	first []dictStep
+	// maxLen is the longest dictionary word in runes (gse counts a word's
+	// Texts, one per Han character): no walk goes further.
+	maxLen int
+	// single holds Find of each character of U+3400-U+9FFF alone, which
+	// starts every candidate: most characters that begin no word are
+	// answered without touching the trie of tens of megabytes.
+	single []dictStep
 }
 
 type dictStep struct {
-	node int32
-	ok   bool
 	freq float64
+	ok   bool
 }
 
 const firstDictRune, lastDictRune = 0x3400, 0x9FFF
 
+// newWordDict reads d, which must not change afterwards: the table of
+// single characters would go stale (the segmenter is loaded whole before
+// the first tokenizer is made, segmenter.go).
 func newWordDict(d *gse.Dictionary) wordDict {
-	wd := wordDict{dict: d}
-	if f := reflect.ValueOf(d).Elem().FieldByName("trie"); f.IsValid() && f.Type() == reflect.TypeFor[*cedar.Cedar]() {
-		wd.trie = (*cedar.Cedar)(f.UnsafePointer())
-	}
-	if wd.trie == nil {
-		return wd
-	}
-	wd.first = make([]dictStep, lastDictRune-firstDictRune+1)
+	wd := wordDict{dict: d, maxLen: d.MaxTokenLen(), single: make([]dictStep, lastDictRune-firstDictRune+1)}
 	var buf [utf8.UTFMax]byte
 	for r := rune(firstDictRune); r <= lastDictRune; r++ {
-		b := buf[:utf8.EncodeRune(buf[:], r)]
-		node, freq, ok := wd.extend(0, b, b)
-		if int(int32(node)) != node {
-			wd.first = nil // a trie too big for the table
-			break
-		}
-		wd.first[r-firstDictRune] = dictStep{node: int32(node), ok: ok, freq: freq}
+		freq, _, ok := d.Find(buf[:utf8.EncodeRune(buf[:], r)])
+		wd.single[r-firstDictRune] = dictStep{freq: freq, ok: ok}
 	}
 	return wd
 }
 
-// start is extend(0, word, word) for the one-character word r.
-func (d wordDict) start(r rune, word []byte) (node int, freq float64, ok bool) {
-	if d.first != nil && r >= firstDictRune && r <= lastDictRune {
-		s := d.first[r-firstDictRune]
-		return int(s.node), s.freq, s.ok
+// char returns what gse's Find returns for the one-character word r (its
+// UTF-8 is b): its frequency, and whether the dictionary has it as a word
+// or the beginning of one.
+func (d wordDict) char(r rune, b []byte) (freq float64, ok bool) {
+	if d.single != nil && r >= firstDictRune && r <= lastDictRune {
+		s := d.single[r-firstDictRune]
+		return s.freq, s.ok
 	}
-	return d.extend(0, word, word)
+	freq, _, ok = d.dict.Find(b)
+	return freq, ok
 }
 
-// extend looks up word, which is the word that led to trie node from
-// (0 for none) followed by the bytes tail. It returns what gse's Find
-// returns for word — its frequency and whether the trie has the path at
-// all, a word or the beginning of one — and the node to extend it from.
-func (d wordDict) extend(from int, word, tail []byte) (node int, freq float64, ok bool) {
-	if d.trie == nil {
-		freq, _, ok = d.dict.Find(word)
-		return 0, freq, ok
+// words calls add(end, freq) for each dictionary word of positive
+// frequency that is runes [at, end] of the run in sc, for end < hi,
+// shortest first, and reports whether there was one.
+func (d wordDict) words(sc *hanScratch, at, hi int, add func(end int, freq float64)) bool {
+	m := min(hi-at, d.maxLen)
+	if cap(sc.toks) < m {
+		sc.toks = make([]*gse.Token, m)
 	}
-	id, err := d.trie.Jump(tail, from)
-	if err != nil {
-		return 0, 0, false
+	toks := sc.toks[:m]
+	n := d.dict.LookupTokens(sc.texts[at:at+m], toks)
+	// The words come shortest first; each one's length is found by
+	// comparing it with the candidates from the last one's length on.
+	// The string shares sc.utf8's memory (nothing keeps it past this
+	// call): a string per run would be a Tokenize allocation per Han run.
+	run := unsafe.String(unsafe.SliceData(sc.utf8), len(sc.utf8))
+	found := false
+	end := at - 1
+	for _, tok := range toks[:n] {
+		for end++; end < at+m && !tok.Equals(run[sc.offs[at]:sc.offs[end+1]]); end++ {
+		}
+		if end >= at+m {
+			break // cannot happen: LookupTokens returns prefixes of its input
+		}
+		if f := tok.Freq(); f > 0 {
+			add(end, f)
+			found = true
+		}
 	}
-	value, err := d.trie.Value(id)
-	if err != nil {
-		return id, 0, id != 0
-	}
-	return id, d.dict.Tokens[value].Freq(), true
+	return found
 }
 
 // maxSubwordRunes bounds the sub-word search; longer dictionary words are

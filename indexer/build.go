@@ -743,10 +743,21 @@ type GenerationMeta struct {
 	Articles     int       `json:"articles"`
 	RelatedItems int       `json:"related_items"`
 	Skipped      int       `json:"skipped"`
+	// Analysis is the fingerprint of the analysis the words were cut
+	// with (fingerprint.go); nil in generations built before it existed.
+	Analysis *Analysis `json:"analysis,omitempty"`
 }
 
 func writeMeta(dir string, sum *Summary) error {
+	an, err := CurrentAnalysis()
+	if err != nil {
+		return err
+	}
+	if err := carryUserDicts(dir); err != nil {
+		return err
+	}
 	meta := GenerationMeta{
+		Analysis:     &an,
 		Generation:   sum.Generation,
 		BuiltAt:      time.Now().UTC(),
 		Pages:        sum.Pages,

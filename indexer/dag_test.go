@@ -16,8 +16,8 @@ import (
 
 // The tokenizer segments Han runs itself instead of calling gse's Cut and
 // looks sub-words up in its own candidate lists; the tokens must be the
-// ones it made from gse's Cut and Find (referenceTokenize), with gse's
-// trie walked incrementally and, should it become unreachable, with Find.
+// ones it made from gse's Cut and Find (referenceTokenize), with single
+// characters looked up in the tokenizer's table or with Find.
 
 // dagTexts are the seed pages and random strings of their characters, of
 // rare characters and of ones that only begin dictionary words, some
@@ -62,25 +62,20 @@ func dagTexts(t *testing.T) []string {
 	return append(texts, strings.Repeat("医保", 700), strings.Repeat("的", 1030), "医保卡如何跨省使用", "肠梨形鞭毛虫病")
 }
 
-// bothDicts returns tokenizers looking words up in each way: walking gse's
-// trie with and without the table of single characters, and with Find.
+// bothDicts returns tokenizers looking single characters up in each way:
+// in the table of single characters, and with gse's Find.
 func bothDicts(t *testing.T) map[string]*Tokenizer {
 	t.Helper()
 	tk, err := NewTokenizer(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tk.dict.trie == nil {
-		t.Fatal("gse's trie is not reachable: every lookup walks it from the root")
-	}
-	if tk.dict.first == nil {
-		t.Fatal("no table of single characters")
+	if tk.dict.single == nil || tk.dict.maxLen == 0 {
+		t.Fatal("no table of single characters, or no longest word")
 	}
 	find := *tk
-	find.dict.trie, find.dict.first = nil, nil
-	walk := *tk
-	walk.dict.first = nil
-	return map[string]*Tokenizer{"trie": tk, "trie without table": &walk, "find": &find}
+	find.dict.single = nil
+	return map[string]*Tokenizer{"table": tk, "find": &find}
 }
 
 func TestCutHanMatchesGse(t *testing.T) {
@@ -100,12 +95,7 @@ func TestCutHanMatchesGse(t *testing.T) {
 					j++
 				}
 				sc.runes = folded[i:j]
-				sc.utf8, sc.offs = sc.utf8[:0], sc.offs[:0]
-				for _, r := range folded[i:j] {
-					sc.offs = append(sc.offs, len(sc.utf8))
-					sc.utf8 = utf8.AppendRune(sc.utf8, r)
-				}
-				sc.offs = append(sc.offs, len(sc.utf8))
+				sc.fill()
 				for lo := 0; lo < j-i; lo += maxHanChunk {
 					hi := min(j-i, lo+maxHanChunk)
 					chunk := string(folded[i+lo : i+hi])

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -82,6 +83,7 @@ func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
 			}
 		}
 	}
+	userDictFiles, userDictData = nil, nil
 	for _, p := range userDicts {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -90,6 +92,9 @@ func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
 		if err := addDictWords(seg, p, data); err != nil {
 			return nil, err
 		}
+		// The fingerprint is of the bytes loaded, not of the file later.
+		userDictFiles = append(userDictFiles, DictFile{Name: filepath.Base(p), SHA256: shortHash(data)})
+		userDictData = append(userDictData, data)
 	}
 	return seg, nil
 }

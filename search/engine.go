@@ -104,6 +104,10 @@ func openGeneration(path string) (*generation, error) {
 		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
 	}
 	meta, _ := indexer.ReadGenerationMeta(path)
+	if err := checkAnalysis(meta); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
+	}
 	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta}
 	if err := g.load(); err != nil {
 		idx.Close()
@@ -111,6 +115,28 @@ func openGeneration(path string) (*generation, error) {
 	}
 	return g, nil
 }
+
+// checkAnalysis refuses a generation whose words were cut with other
+// dictionaries or analyzer code than this process cuts queries with: its
+// queries would silently miss words. A generation from before the
+// fingerprint existed cannot be checked and is served as it is.
+func checkAnalysis(meta indexer.GenerationMeta) error {
+	if meta.Analysis == nil {
+		return nil
+	}
+	cur, err := indexer.CurrentAnalysis()
+	if err != nil {
+		return err
+	}
+	if d := meta.Analysis.Diff(cur); d != "" {
+		return fmt.Errorf("%w: the index was built with %s; start the server without --dict to use the dictionaries the generation carries, or rebuild the index", ErrAnalysisMismatch, d)
+	}
+	return nil
+}
+
+// ErrAnalysisMismatch is returned for a generation built with a different
+// analysis than the process's.
+var ErrAnalysisMismatch = errors.New("analysis differs from the index's")
 
 // load reads what searches and suggestions keep in memory: one pass over
 // the stored documents, then the doc table's columns and the suggester,

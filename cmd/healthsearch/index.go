@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -87,6 +88,30 @@ func loadUserDict(cfg Config) error {
 	}
 	if err := indexer.AddUserDict(cfg.Dict); err != nil {
 		return fmt.Errorf("setting dict: %w", err)
+	}
+	return nil
+}
+
+// loadServingDict sets the user dictionaries for searching the index:
+// --dict when given (the engine refuses a generation built otherwise),
+// else the ones the live generation carries, so queries are cut as the
+// build cut the text.
+func loadServingDict(cfg Config) error {
+	if cfg.Dict != "" {
+		return loadUserDict(cfg)
+	}
+	gen, err := indexer.CurrentGeneration(cfg.Index)
+	if err != nil {
+		return nil // no index yet: the engine's open says so
+	}
+	carried, err := indexer.CarriedUserDicts(gen)
+	if err != nil {
+		return fmt.Errorf("user dictionaries of %s: %w", filepath.Base(gen), err)
+	}
+	if len(carried) > 0 {
+		if err := indexer.AddUserDict(carried...); err != nil {
+			return fmt.Errorf("user dictionaries of %s: %w", filepath.Base(gen), err)
+		}
 	}
 	return nil
 }

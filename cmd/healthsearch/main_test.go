@@ -239,6 +239,51 @@ func TestIndexCommandUserDict(t *testing.T) {
 	}
 }
 
+// A generation records the analysis it was built with and carries its user
+// dictionaries: searching it without --dict cuts queries as the build cut
+// the text, and with a different --dict is refused, never silently
+// different (each step is a process of its own: the segmenter loads once).
+func TestDictionaryFollowsTheIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the gse dictionary in child processes")
+	}
+	tmp := t.TempDir()
+	dictA, dictB := filepath.Join(tmp, "a.txt"), filepath.Join(tmp, "b.txt")
+	if err := os.WriteFile(dictA, []byte("跨省共济 60000 n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dictB, []byte("医保跨省 60000 n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	idx := filepath.Join(tmp, "index")
+	if out, err := mainCommand(t, nil, "index", "--src", seedsDir, "--index", idx, "--dict", dictA, "--log-level", "error").CombinedOutput(); err != nil {
+		t.Fatalf("index --dict a.txt: %v\n%s", err, out)
+	}
+	// No --dict: the generation's own copy of a.txt cuts 跨省共济 whole.
+	out, err := mainCommand(t, nil, "query", "--index", idx, "--explain", "跨省共济").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "word 跨省共济 (required)") {
+		t.Errorf("query without --dict: %v\n%s", err, out)
+	}
+	// The same words from another path are the same analysis.
+	same := filepath.Join(tmp, "copy.txt")
+	if err := os.WriteFile(same, []byte("跨省共济 60000 n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := mainCommand(t, nil, "query", "--index", idx, "--dict", same, "跨省共济").CombinedOutput(); err != nil {
+		t.Errorf("query with an identical --dict: %v\n%s", err, out)
+	}
+	// Another dictionary is refused, naming both.
+	out, err = mainCommand(t, nil, "query", "--index", idx, "--dict", dictB, "跨省共济").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "analysis differs") || !strings.Contains(string(out), "a.txt") || !strings.Contains(string(out), "b.txt") {
+		t.Errorf("query with another --dict: %v\n%s", err, out)
+	}
+	// serve refuses it the same way, before listening.
+	out, err = mainCommand(t, nil, "serve", "--index", idx, "--dict", dictB, "--addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "analysis differs") {
+		t.Errorf("serve with another --dict: %v\n%s", err, out)
+	}
+}
+
 // lockedBuffer collects a child's stderr while it runs.
 type lockedBuffer struct {
 	mu sync.Mutex

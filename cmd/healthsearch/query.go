@@ -21,7 +21,7 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	q := strings.Join(rest, " ")
-	if err := loadUserDict(cfg); err != nil {
+	if err := loadServingDict(cfg); err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
 	vocab, err := vocabulary(cfg)

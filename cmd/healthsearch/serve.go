@@ -60,7 +60,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
 	log := newLogger(cfg, stderr)
-	if err := loadUserDict(cfg); err != nil {
+	if err := loadServingDict(cfg); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	vocab, err := vocabulary(cfg)
