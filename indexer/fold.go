@@ -96,7 +96,13 @@ func foldString(s string) string {
 // indexed terms outside the analyzer (suggestions, synonyms, dictionaries).
 func FoldText(s string) string { return foldString(s) }
 
-// isHan reports whether r is a CJK ideograph, the script gse segments.
+// IsHan reports whether r is a CJK ideograph (the unified ideographs,
+// extensions A to F and the compatibility ideographs): the script gse
+// segments, and what the query side counts as Chinese. It is the project's
+// one definition; bigramClass keeps bleve's narrower Unicode 3.0 ranges on
+// purpose, since it reproduces what bleve's bigram filter pairs.
+func IsHan(r rune) bool { return isHan(r) }
+
 func isHan(r rune) bool {
 	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) ||
 		(r >= 0x20000 && r <= 0x2FA1F) || (r >= 0xF900 && r <= 0xFAFF)

@@ -377,3 +377,23 @@ func TestExplain(t *testing.T) {
 		t.Errorf("question matches: %v; want the title bigrams 小三, 三阳", kinds)
 	}
 }
+
+// Repetition is folded before planning; doubled characters, digits and
+// Latin letters are not.
+func TestFoldRepeats(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{strings.Repeat("的", 20), "的"},
+		{strings.Repeat("病 ", 20), "病"},
+		{"医保医保医保医保", "医保"},
+		{"哈哈哈哈 高血压", "哈 高血压"},
+		{"高血压 高血压 糖尿病", "高血压 糖尿病"},
+		{"妈妈最近常常头晕", "妈妈最近常常头晕"},
+		{"2000年 111 www", "2000年 111 www"},
+		{"医保卡  跨省", "医保卡  跨省"}, // nothing folded: spacing as typed
+		{"", ""},
+	} {
+		if got := foldRepeats(tc.in); got != tc.want {
+			t.Errorf("foldRepeats(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

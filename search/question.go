@@ -2,7 +2,6 @@ package search
 
 import (
 	"strings"
-	"unicode"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -48,7 +47,7 @@ func isQuestion(plan *queryPlan) bool {
 	}
 	n := 0
 	for _, r := range plan.text {
-		if unicode.Is(unicode.Han, r) {
+		if indexer.IsHan(r) {
 			n++
 		}
 	}
