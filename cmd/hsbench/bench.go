@@ -21,6 +21,7 @@ type Results struct {
 	Started  time.Time   `json:"started"`
 	Index    []*IndexRun `json:"index"`
 	Serve    *ServeRun   `json:"serve"`
+	Race     []*RaceRun  `json:"race,omitempty"`
 	Targets  []Target    `json:"targets"`
 	TotalS   float64     `json:"total_s"`
 	LoadAvg  [2]string   `json:"load_average"` // /proc/loadavg at start and end
@@ -38,7 +39,7 @@ type Machine struct {
 }
 
 // binaries are the measured programs, built once per run.
-type binaries struct{ healthsearch, hsload string }
+type binaries struct{ healthsearch, hsload, baseline string }
 
 func benchmark(ctx context.Context, o options, stderr io.Writer) (*Results, error) {
 	log := &logger{w: stderr, start: time.Now()}
@@ -78,6 +79,13 @@ func benchmark(ctx context.Context, o options, stderr io.Writer) (*Results, erro
 		// before the next child starts.
 		debug.FreeOSMemory()
 		res.Index = append(res.Index, r)
+		if o.race {
+			rr, err := race(ctx, o, bins, dir, n, log)
+			if err != nil {
+				return nil, err
+			}
+			res.Race = append(res.Race, rr)
+		}
 		if largest != "" && !o.keep {
 			os.RemoveAll(largest)
 		}
@@ -102,9 +110,9 @@ func buildBinaries(ctx context.Context, o options, log *logger) (binaries, error
 	if err != nil {
 		return binaries{}, err
 	}
-	b := binaries{healthsearch: filepath.Join(dir, "healthsearch"), hsload: filepath.Join(dir, "hsload")}
-	log.step("building healthsearch and hsload into %s", dir)
-	for pkg, out := range map[string]string{"./cmd/healthsearch": b.healthsearch, "./cmd/hsload": b.hsload} {
+	b := binaries{healthsearch: filepath.Join(dir, "healthsearch"), hsload: filepath.Join(dir, "hsload"), baseline: filepath.Join(dir, "baseline")}
+	log.step("building healthsearch, hsload and the naive baseline into %s", dir)
+	for pkg, out := range map[string]string{"./cmd/healthsearch": b.healthsearch, "./cmd/hsload": b.hsload, "./eval/baseline": b.baseline} {
 		cmd := exec.CommandContext(ctx, o.goCmd, "build", "-o", out, pkg)
 		cmd.Dir = o.repo
 		cmd.Stdout, cmd.Stderr = log.w, log.w

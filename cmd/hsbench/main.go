@@ -39,18 +39,20 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	repo        string // repository root: seeds/, corpus/, bench/queries.txt
-	cache       string // generated corpus, binaries and indexes
-	out         string // where results.json and results.md go
-	goCmd       string
-	python      string
-	scales      []int
-	workers     int
-	warmup      int           // requests at 1 client before the latency run, not counted
-	latencyReqs int           // requests of the 1-client latency run
-	qpsClients  int           // clients of the throughput run
-	qpsDuration time.Duration // length of the throughput run
-	keep        bool          // keep the indexes in the cache afterwards
+	repo         string // repository root: seeds/, corpus/, bench/queries.txt
+	cache        string // generated corpus, binaries and indexes
+	out          string // where results.json and results.md go
+	goCmd        string
+	python       string
+	scales       []int
+	workers      int
+	warmup       int           // requests at 1 client before the latency run, not counted
+	latencyReqs  int           // requests of the 1-client latency run
+	qpsClients   int           // clients of the throughput run
+	qpsDuration  time.Duration // length of the throughput run
+	keep         bool          // keep the indexes in the cache afterwards
+	race         bool          // run the naive baseline beside ours at each scale
+	raceDuration time.Duration // length of each engine's throughput run in the race
 
 	profile    string // "", "build" or "search"
 	cpuProfile string
@@ -74,6 +76,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.qpsClients, "qps-clients", 8, "clients of the throughput run")
 	fs.DurationVar(&o.qpsDuration, "qps-duration", 20*time.Second, "length of the throughput run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the indexes under the cache directory")
+	fs.BoolVar(&o.race, "race", true, "at each scale, race the naive baseline (eval/baseline) on the same documents and queries")
+	fs.DurationVar(&o.raceDuration, "race-duration", 10*time.Second, "length of each engine's throughput run in the race")
 	fs.StringVar(&o.profile, "profile", "", `profile in process instead of benchmarking: "build" or "search"`)
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with -profile: write a CPU profile here")
 	fs.StringVar(&o.memProfile, "memprofile", "", "with -profile: write a heap profile here at the end")

@@ -34,10 +34,18 @@ func targets(res *Results) []Target {
 		add(fmt.Sprintf("indexing peak RSS, %d×", big.Copies), "≤ 1.5 GB", big.PeakRSSMB, 1500, true, "%.0f MB")
 	}
 	if s := res.Serve; s != nil {
-		add("cold start", "≤ 3 s", s.ColdStartS, 3, true, "%.2f s")
+		add("cold start", "≤ 1.0 s", s.ColdStartS, 1, true, "%.2f s")
 		add("latency p50, 1 client", "≤ 3 ms", s.Latency.P50MS, 3, true, "%.2f ms")
 		add("latency p99, 1 client", "≤ 20 ms", s.Latency.P99MS, 20, true, "%.2f ms")
-		add("server RSS while serving (VmHWM)", "≤ 600 MB", s.HWMMB, 600, true, "%.0f MB")
+		add("server RSS while serving (VmHWM)", "≤ 300 MB", s.HWMMB, 300, true, "%.0f MB")
+	}
+	for _, r := range res.Race {
+		add(fmt.Sprintf("mixed p50, 1 client, ours ÷ naive, %d×", r.Copies), "≤ 1.0", r.Ratio.MixedP50, 1, true, "%.2f")
+		add(fmt.Sprintf("mixed p99, 1 client, ours ÷ naive, %d×", r.Copies), "≤ 1.0", r.Ratio.MixedP99, 1, true, "%.2f")
+		add(fmt.Sprintf("mixed QPS, %d clients, ours ÷ naive, %d×", r.Ours.MixedQPS.Clients, r.Copies), "≥ 1.0", r.Ratio.QPS, 1, false, "%.2f")
+		if r.Copies == 1 {
+			add("long questions p50, 1 client, 1×", "≤ 5 ms", r.Ours.Long.P50MS, 5, true, "%.2f ms")
+		}
 	}
 	return out
 }
@@ -101,6 +109,37 @@ func markdown(res *Results) string {
 		b.WriteString("\n")
 	}
 
+	if len(res.Race) > 0 {
+		b.WriteString("| the race: ours · naive (ours ÷ naive), plain first pages, same run |")
+		for _, r := range res.Race {
+			fmt.Fprintf(&b, " %d× (%s docs) |", r.Copies, thousands(r.Documents))
+		}
+		b.WriteString("\n|---|")
+		for range res.Race {
+			b.WriteString("---:|")
+		}
+		b.WriteString("\n")
+		row := func(name string, cell func(r *RaceRun) string) {
+			fmt.Fprintf(&b, "| %s |", name)
+			for _, r := range res.Race {
+				fmt.Fprintf(&b, " %s |", cell(r))
+			}
+			b.WriteString("\n")
+		}
+		ms := func(o, n, ratio float64) string { return fmt.Sprintf("%.2f · %.2f ms (%.2f)", o, n, ratio) }
+		row("short queries p50, 1 client", func(r *RaceRun) string { return ms(r.Ours.Short.P50MS, r.Naive.Short.P50MS, r.Ratio.ShortP50) })
+		row("short queries p99, 1 client", func(r *RaceRun) string { return ms(r.Ours.Short.P99MS, r.Naive.Short.P99MS, r.Ratio.ShortP99) })
+		row("long questions p50, 1 client", func(r *RaceRun) string { return ms(r.Ours.Long.P50MS, r.Naive.Long.P50MS, r.Ratio.LongP50) })
+		row("long questions p99, 1 client", func(r *RaceRun) string { return ms(r.Ours.Long.P99MS, r.Naive.Long.P99MS, r.Ratio.LongP99) })
+		row("mixed (4 short : 1 long) p50, 1 client", func(r *RaceRun) string { return ms(r.Ours.Mixed.P50MS, r.Naive.Mixed.P50MS, r.Ratio.MixedP50) })
+		row("mixed p99, 1 client", func(r *RaceRun) string { return ms(r.Ours.Mixed.P99MS, r.Naive.Mixed.P99MS, r.Ratio.MixedP99) })
+		row("mixed QPS, 8 clients", func(r *RaceRun) string {
+			return fmt.Sprintf("%.0f · %.0f (%.2f)", r.Ours.MixedQPS.QPS, r.Naive.MixedQPS.QPS, r.Ratio.QPS)
+		})
+		row("cold start, ours", func(r *RaceRun) string { return fmt.Sprintf("%.2f s", r.Ours.ColdStartS) })
+		b.WriteString("\n![p50 and p99 against index size, ours and naive](race.svg)\n\n")
+	}
+
 	if len(res.Targets) > 0 {
 		b.WriteString("| target | goal | measured | |\n|---|---|---:|:-:|\n")
 		for _, t := range res.Targets {
@@ -125,7 +164,13 @@ func writeResults(dir string, res *Results, md string) error {
 	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(data, '\n'), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	if len(res.Race) > 0 {
+		return os.WriteFile(filepath.Join(dir, "race.svg"), []byte(raceSVG(res.Race)), 0o644)
+	}
+	return nil
 }
 
 // thousands formats n with comma separators: 58112 → 58,112.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/xml"
 	"strings"
 	"testing"
 )
@@ -43,7 +44,7 @@ func TestTargetsAndMarkdown(t *testing.T) {
 			{Copies: 1, ElapsedS: 10, OfGse: 0.3, PeakRSSMB: 800},
 			{Copies: 8, ElapsedS: 40, OfGse: 0.75, PeakRSSMB: 1600},
 		},
-		Serve: &ServeRun{ColdStartS: 2.5, Latency: LoadReport{P50MS: 2, P99MS: 30}, HWMMB: 500},
+		Serve: &ServeRun{ColdStartS: 0.9, Latency: LoadReport{P50MS: 2, P99MS: 30}, HWMMB: 280},
 	}
 	res.Targets = targets(res)
 	met := map[string]bool{}
@@ -63,6 +64,36 @@ func TestTargetsAndMarkdown(t *testing.T) {
 	for _, s := range []string{"2 × Test CPU", "| 1× | 8× |", "**75%**", "| latency p99, 1 client | ≤ 20 ms | 30.00 ms | **missed** |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("markdown lacks %q:\n%s", s, md)
+		}
+	}
+}
+
+// The plot is well-formed SVG with a line per engine and percentile, and
+// the race table and targets show the ratios.
+func TestRaceReport(t *testing.T) {
+	res := &Results{Race: []*RaceRun{
+		{Copies: 1, Documents: 14595, Ours: RaceSide{Mixed: LoadReport{P50MS: 2, P99MS: 9}, Long: LoadReport{P50MS: 4}, MixedQPS: LoadReport{QPS: 500, Clients: 8}},
+			Naive: RaceSide{Mixed: LoadReport{P50MS: 3, P99MS: 8}, MixedQPS: LoadReport{QPS: 400, Clients: 8}}, Ratio: RaceRatio{MixedP50: 0.67, MixedP99: 1.12, QPS: 1.25}},
+		{Copies: 8, Documents: 65460, Ours: RaceSide{Mixed: LoadReport{P50MS: 3, P99MS: 20}}, Naive: RaceSide{Mixed: LoadReport{P50MS: 9, P99MS: 40}}},
+	}}
+	svg := raceSVG(res.Race)
+	var doc struct {
+		XMLName   xml.Name `xml:"svg"`
+		Polylines []struct {
+			Points string `xml:"points,attr"`
+		} `xml:"polyline"`
+	}
+	if err := xml.Unmarshal([]byte(svg), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, svg)
+	}
+	if len(doc.Polylines) != 4 || len(strings.Fields(doc.Polylines[0].Points)) != 2 {
+		t.Errorf("want 4 lines of 2 points: %+v", doc.Polylines)
+	}
+	res.Targets = targets(res)
+	md := markdown(res)
+	for _, want := range []string{"2.00 · 3.00 ms (0.67)", "500 · 400 (1.25)", "| mixed p99, 1 client, ours ÷ naive, 1× | ≤ 1.0 | 1.12 | **missed** |", "| long questions p50, 1 client, 1× | ≤ 5 ms | 4.00 ms | met |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
 }

@@ -178,8 +178,17 @@ func (r *rssSampler) stop() int64 {
 
 // hsload runs the load tool against base and returns its report.
 func hsload(ctx context.Context, bin, base, queries string, clients, requests int, duration time.Duration) (LoadReport, error) {
+	return runHsload(ctx, bin, base, queries, clients, requests, duration, false)
+}
+
+// hsloadPlain is hsload with plain first pages only (hsload -plain).
+func hsloadPlain(ctx context.Context, bin, base, queries string, clients, requests int, duration time.Duration) (LoadReport, error) {
+	return runHsload(ctx, bin, base, queries, clients, requests, duration, true)
+}
+
+func runHsload(ctx context.Context, bin, base, queries string, clients, requests int, duration time.Duration, plain bool) (LoadReport, error) {
 	var rep LoadReport
-	cmd := exec.CommandContext(ctx, bin, "-url", base, "-queries", queries, "-json",
+	cmd := exec.CommandContext(ctx, bin, "-url", base, "-queries", queries, "-json", "-plain="+strconv.FormatBool(plain),
 		"-clients", strconv.Itoa(clients), "-requests", strconv.Itoa(requests), "-duration", duration.String())
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

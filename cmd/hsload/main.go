@@ -73,6 +73,10 @@ type options struct {
 	queries  string
 	timeout  time.Duration
 	json     bool
+	// plain sends only first pages without filters: what an engine that
+	// has no facets or paging to speak of (the naive baseline) answers
+	// alike, for a side-by-side run.
+	plain bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -84,7 +88,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.clients, "clients", 8, "concurrent clients")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "stop after this long (at most 1h)")
 	fs.IntVar(&o.requests, "requests", 1_000_000, "stop after this many requests (at most 10,000,000)")
-	fs.StringVar(&o.queries, "queries", "bench/queries.txt", "query mix, one query per line ('#' comments)")
+	fs.StringVar(&o.queries, "queries", "bench/queries.txt", "query mix, one query per line ('#' comments); several files comma-separated")
+	fs.BoolVar(&o.plain, "plain", false, "only plain first pages: no paging, filters or date order")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
@@ -140,10 +145,14 @@ const numVariants = 7
 // target returns the URL of request n. The variant shifts by one on each
 // pass over the queries, so a query count that is a multiple of
 // numVariants does not pin each query to one variant.
-func target(base *url.URL, path string, queries []string, n int) string {
+func target(base *url.URL, path string, queries []string, n int, plain bool) string {
 	q := queries[n%len(queries)]
 	v := url.Values{"q": {q}}
-	switch (n%len(queries) + n/len(queries)) % numVariants {
+	variant := (n%len(queries) + n/len(queries)) % numVariants
+	if plain {
+		variant = 0
+	}
+	switch variant {
 	case 0, 1, 2: // most searches are a plain first page
 	case 3:
 		v.Set("page", "2")
@@ -197,9 +206,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	queries, err := bench.ReadQueries(o.queries)
-	if err != nil {
-		return err
+	var queries []string
+	for _, f := range strings.Split(o.queries, ",") {
+		qs, err := bench.ReadQueries(f)
+		if err != nil {
+			return err
+		}
+		queries = append(queries, qs...)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -258,7 +271,7 @@ func load(ctx context.Context, o options, queries []string) *Report {
 				if n >= o.requests {
 					return
 				}
-				results[c] = append(results[c], fetch(ctx, client, target(o.base, o.path, queries, n)))
+				results[c] = append(results[c], fetch(ctx, client, target(o.base, o.path, queries, n, o.plain)))
 			}
 		}()
 	}

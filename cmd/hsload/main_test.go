@@ -81,8 +81,8 @@ func checkTargets(t *testing.T, queries []string) {
 	seen := map[string]bool{}
 	variants := map[string]bool{}
 	for n := 0; n < len(queries)*numVariants; n++ {
-		tg := target(base, "/api/search", queries, n)
-		if tg != target(base, "/api/search", queries, n) {
+		tg := target(base, "/api/search", queries, n, false)
+		if tg != target(base, "/api/search", queries, n, false) {
 			t.Fatal("target is not deterministic")
 		}
 		u, err := url.Parse(tg)
@@ -174,7 +174,7 @@ func TestRunCountsAndReports(t *testing.T) {
 	var want []string
 	fails := 0
 	for n := 0; n < 60; n++ {
-		u, _ := url.Parse(target(base, "/api/search", queries, n))
+		u, _ := url.Parse(target(base, "/api/search", queries, n, false))
 		want = append(want, u.RawQuery)
 		if u.Query().Get("q") == "fail" {
 			fails++
