@@ -6,14 +6,12 @@ import (
 	"slices"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
-	"github.com/go-ego/gse"
 )
 
 const (
@@ -50,18 +48,19 @@ func must(err error) {
 // emitted at the parent's position (医保卡 → 医保卡, 医保), so a sub-word query
 // finds the longer word and phrase queries over parents still line up.
 type Tokenizer struct {
-	dict     wordDict
+	dict     *Dict
 	t2s      *t2sRunes
 	subwords bool
 }
 
-// NewTokenizer returns a tokenizer on the shared segmenter.
+// NewTokenizer returns a tokenizer on the process's dictionary
+// (SharedDict).
 func NewTokenizer(subwords bool) (*Tokenizer, error) {
-	seg, err := Segmenter()
+	d, err := SharedDict()
 	if err != nil {
 		return nil, err
 	}
-	return &Tokenizer{dict: newWordDict(seg.Dict), t2s: traditionalToSimplified(), subwords: subwords}, nil
+	return &Tokenizer{dict: d, t2s: traditionalToSimplified(), subwords: subwords}, nil
 }
 
 func tokenizerConstructor(config map[string]interface{}, _ *registry.Cache) (analysis.Tokenizer, error) {
@@ -180,8 +179,6 @@ type hanScratch struct {
 	first []int     // edges[first[k]:first[k+1]] start at rune lo+k
 	route []dagRoute
 	sizes []int
-	texts []gse.Text   // texts[i] is the run's i-th rune, as gse's lookups take it
-	toks  []*gse.Token // LookupTokens' answer
 }
 
 // dagEdge is a candidate word of the chunk ending at rune end (inclusive,
@@ -242,7 +239,7 @@ func (t *Tokenizer) cutHan(sc *hanScratch, lo, hi int) []int {
 	for k := 0; k < n; k++ {
 		sc.first = append(sc.first, len(sc.edges))
 		at := lo + k
-		freq, ok := t.dict.char(sc.runes[at], sc.utf8[sc.offs[at]:sc.offs[at+1]])
+		freq, ok := t.dict.char(sc.runes[at])
 		found := false
 		if ok {
 			found = t.dict.words(sc, at, lo+n, func(end int, freq float64) {
@@ -258,7 +255,7 @@ func (t *Tokenizer) cutHan(sc *hanScratch, lo, hi int) []int {
 	}
 	sc.first = append(sc.first, len(sc.edges))
 
-	logT := math.Log(t.dict.dict.TotalFreq())
+	logT := math.Log(t.dict.total)
 	sc.route = slices.Grow(sc.route[:0], n+1)[:n+1]
 	sc.route[n] = dagRoute{} // every other entry is set below
 	for idx := n - 1; idx >= 0; idx-- {
@@ -306,8 +303,8 @@ func emitSubwords(sc *hanScratch, from, to int, emit func(int, int)) {
 	}
 }
 
-// fill lays out the run sc.runes as the dictionary lookups take it: its
-// UTF-8, each rune's offset in it, and each rune as a gse.Text.
+// fill lays out the run sc.runes in UTF-8, with each rune's offset in it,
+// for the tokens' byte offsets.
 func (sc *hanScratch) fill() {
 	sc.utf8, sc.offs = sc.utf8[:0], sc.offs[:0]
 	for _, r := range sc.runes {
@@ -315,88 +312,34 @@ func (sc *hanScratch) fill() {
 		sc.utf8 = utf8.AppendRune(sc.utf8, r)
 	}
 	sc.offs = append(sc.offs, len(sc.utf8))
-	sc.texts = sc.texts[:0]
-	for i := range sc.runes {
-		sc.texts = append(sc.texts, gse.Text(sc.utf8[sc.offs[i]:sc.offs[i+1]]))
-	}
-}
-
-// wordDict answers the tokenizer's dictionary lookups through gse's public
-// API. gse's Find walks the trie from the root for every candidate word;
-// LookupTokens walks it once from a character and returns every word that
-// starts there, shortest first, which is what the DAG needs.
-type wordDict struct {
-	dict *gse.Dictionary
-	// maxLen is the longest dictionary word in runes (gse counts a word's
-	// Texts, one per Han character): no walk goes further.
-	maxLen int
-	// single holds Find of each character of U+3400-U+9FFF alone, which
-	// starts every candidate: most characters that begin no word are
-	// answered without touching the trie of tens of megabytes.
-	single []dictStep
-}
-
-type dictStep struct {
-	freq float64
-	ok   bool
-}
-
-const firstDictRune, lastDictRune = 0x3400, 0x9FFF
-
-// newWordDict reads d, which must not change afterwards: the table of
-// single characters would go stale (the segmenter is loaded whole before
-// the first tokenizer is made, segmenter.go).
-func newWordDict(d *gse.Dictionary) wordDict {
-	wd := wordDict{dict: d, maxLen: d.MaxTokenLen(), single: make([]dictStep, lastDictRune-firstDictRune+1)}
-	var buf [utf8.UTFMax]byte
-	for r := rune(firstDictRune); r <= lastDictRune; r++ {
-		freq, _, ok := d.Find(buf[:utf8.EncodeRune(buf[:], r)])
-		wd.single[r-firstDictRune] = dictStep{freq: freq, ok: ok}
-	}
-	return wd
-}
-
-// char returns what gse's Find returns for the one-character word r (its
-// UTF-8 is b): its frequency, and whether the dictionary has it as a word
-// or the beginning of one.
-func (d wordDict) char(r rune, b []byte) (freq float64, ok bool) {
-	if d.single != nil && r >= firstDictRune && r <= lastDictRune {
-		s := d.single[r-firstDictRune]
-		return s.freq, s.ok
-	}
-	freq, _, ok = d.dict.Find(b)
-	return freq, ok
 }
 
 // words calls add(end, freq) for each dictionary word of positive
 // frequency that is runes [at, end] of the run in sc, for end < hi,
-// shortest first, and reports whether there was one.
-func (d wordDict) words(sc *hanScratch, at, hi int, add func(end int, freq float64)) bool {
-	m := min(hi-at, d.maxLen)
-	if cap(sc.toks) < m {
-		sc.toks = make([]*gse.Token, m)
-	}
-	toks := sc.toks[:m]
-	n := d.dict.LookupTokens(sc.texts[at:at+m], toks)
-	// The words come shortest first; each one's length is found by
-	// comparing it with the candidates from the last one's length on.
-	// The string shares sc.utf8's memory (nothing keeps it past this
-	// call): a string per run would be a Tokenize allocation per Han run.
-	run := unsafe.String(unsafe.SliceData(sc.utf8), len(sc.utf8))
+// shortest first, and reports whether there was one. The walk goes on
+// from the node the last character reached, where gse's Find would start
+// again at the root for every candidate.
+func (d *Dict) words(sc *hanScratch, at, hi int, add func(end int, freq float64)) bool {
 	found := false
-	end := at - 1
-	for _, tok := range toks[:n] {
-		for end++; end < at+m && !tok.Equals(run[sc.offs[at]:sc.offs[end+1]]); end++ {
+	n := uint32(0)
+	for i := at; i < hi && i-at < d.maxLen; i++ {
+		if n = d.child(n, sc.runes[i]); n == 0 {
+			break // no dictionary word starts with these characters
 		}
-		if end >= at+m {
-			break // cannot happen: LookupTokens returns prefixes of its input
-		}
-		if f := tok.Freq(); f > 0 {
-			add(end, f)
+		if f := d.freq[n]; f > 0 {
+			add(i, f)
 			found = true
 		}
 	}
 	return found
+}
+
+// char returns what gse's Find returns for the one-character word r: its
+// frequency, and whether the dictionary has it as a word or the beginning
+// of one.
+func (d *Dict) char(r rune) (freq float64, ok bool) {
+	n := d.child(0, r)
+	return d.freq[n], n != 0
 }
 
 // maxSubwordRunes bounds the sub-word search; longer dictionary words are

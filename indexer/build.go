@@ -749,13 +749,14 @@ type GenerationMeta struct {
 }
 
 func writeMeta(dir string, sum *Summary) error {
-	an, err := CurrentAnalysis()
+	d, err := SharedDict()
 	if err != nil {
 		return err
 	}
-	if err := carryUserDicts(dir); err != nil {
-		return err
+	if err := writeDict(dir, d); err != nil {
+		return fmt.Errorf("write dictionary: %w", err)
 	}
+	an := d.Analysis()
 	meta := GenerationMeta{
 		Analysis:     &an,
 		Generation:   sum.Generation,

@@ -16,8 +16,8 @@ import (
 
 // The tokenizer segments Han runs itself instead of calling gse's Cut and
 // looks sub-words up in its own candidate lists; the tokens must be the
-// ones it made from gse's Cut and Find (referenceTokenize), with single
-// characters looked up in the tokenizer's table or with Find.
+// ones it made from gse's Cut and Find (referenceTokenize), whichever way
+// the compiled dictionary finds a first character.
 
 // dagTexts are the seed pages and random strings of their characters, of
 // rare characters and of ones that only begin dictionary words, some
@@ -62,8 +62,8 @@ func dagTexts(t *testing.T) []string {
 	return append(texts, strings.Repeat("医保", 700), strings.Repeat("的", 1030), "医保卡如何跨省使用", "肠梨形鞭毛虫病")
 }
 
-// bothDicts returns tokenizers looking single characters up in each way:
-// in the table of single characters, and with gse's Find.
+// bothDicts returns tokenizers finding a word's first character each
+// way: in the table of single characters, and among the root's children.
 func bothDicts(t *testing.T) map[string]*Tokenizer {
 	t.Helper()
 	tk, err := NewTokenizer(true)
@@ -73,9 +73,11 @@ func bothDicts(t *testing.T) map[string]*Tokenizer {
 	if tk.dict.single == nil || tk.dict.maxLen == 0 {
 		t.Fatal("no table of single characters, or no longest word")
 	}
-	find := *tk
-	find.dict.single = nil
-	return map[string]*Tokenizer{"table": tk, "find": &find}
+	search := *tk
+	d := *tk.dict
+	d.single = nil
+	search.dict = &d
+	return map[string]*Tokenizer{"table": tk, "root search": &search}
 }
 
 func TestCutHanMatchesGse(t *testing.T) {

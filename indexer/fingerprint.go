@@ -15,8 +15,9 @@ import (
 // generation's words were cut with. A query cut with other dictionaries
 // than the index (a server started with another --dict, or none) misses
 // words without any error, so each generation records its fingerprint and
-// carries its user dictionaries, and the search engine refuses to open a
-// generation whose fingerprint differs from the process's analysis.
+// carries its compiled dictionary (worddict.go): a server segments queries
+// with it, and refuses a --dict that differs or a generation whose
+// fingerprint differs from the dictionary it already uses.
 
 // AnalyzerVersion changes whenever a change of the tokenizer, the folding
 // or the bigram analyzer changes the token stream of some text: an index
@@ -40,14 +41,9 @@ type DictFile struct {
 	SHA256 string `json:"sha256"`
 }
 
-// userDictFiles are the fingerprints of the user dictionaries the shared
-// segmenter loaded, and userDictData their bytes as it read them: a build
-// carries those bytes, not the files, which may have changed or, when they
-// were an old generation's, been removed since.
-var (
-	userDictFiles []DictFile
-	userDictData  [][]byte
-)
+// userDictFiles are the fingerprints of the user dictionaries the last
+// gse load read, taken from the bytes it read.
+var userDictFiles []DictFile
 
 func shortHash(data ...[]byte) string {
 	h := sha256.New()
@@ -73,20 +69,40 @@ func gseVersion() string {
 	return "unknown"
 }
 
-// CurrentAnalysis returns the fingerprint of this process's analysis,
-// loading the shared segmenter if it is not loaded yet.
-func CurrentAnalysis() (Analysis, error) {
-	if _, err := Segmenter(); err != nil {
-		return Analysis{}, err
-	}
-	segMu.Lock()
-	defer segMu.Unlock()
+// analysisOf is the fingerprint of gse's embedded dictionary, the domain
+// dictionary and places, and the given user dictionaries: computed from
+// the build information and the files, without loading any of them.
+func analysisOf(user []DictFile) (Analysis, error) {
 	return Analysis{
 		Analyzer: AnalyzerVersion,
 		Base:     "gse zh_s " + gseVersion(),
 		Domain:   shortHash(domainDict, []byte(strings.Join(placeWords(), "\n"))),
-		User:     slices.Clone(userDictFiles),
+		User:     slices.Clone(user),
 	}, nil
+}
+
+// ConfiguredAnalysis is the fingerprint of the analysis this binary would
+// compile with the user dictionary files paths, in order.
+func ConfiguredAnalysis(paths []string) (Analysis, error) {
+	var files []DictFile
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return Analysis{}, fmt.Errorf("user dictionary: %w", err)
+		}
+		files = append(files, DictFile{Name: filepath.Base(p), SHA256: shortHash(data)})
+	}
+	return analysisOf(files)
+}
+
+// CurrentAnalysis returns the fingerprint of this process's dictionary,
+// loading or compiling it if it is not loaded yet.
+func CurrentAnalysis() (Analysis, error) {
+	d, err := SharedDict()
+	if err != nil {
+		return Analysis{}, err
+	}
+	return d.analysis, nil
 }
 
 // Diff says how b differs from a, the index's analysis, or "" when a query
@@ -119,57 +135,3 @@ func dictNames(files []DictFile) string {
 	return "[" + strings.Join(names, ", ") + "]"
 }
 
-// carriedDictDir is where a generation keeps copies of its user
-// dictionaries, so that a server can segment queries exactly as the build
-// did without being told which files to load.
-const carriedDictDir = "dict"
-
-// carryUserDicts copies the user dictionaries the segmenter loaded into
-// the generation at dir, numbered in load order.
-func carryUserDicts(dir string) error {
-	if _, err := Segmenter(); err != nil {
-		return err
-	}
-	segMu.Lock()
-	files, data := slices.Clone(userDictFiles), slices.Clone(userDictData)
-	segMu.Unlock()
-	if len(files) == 0 {
-		return nil
-	}
-	if err := os.Mkdir(filepath.Join(dir, carriedDictDir), 0o755); err != nil {
-		return err
-	}
-	for i, f := range files {
-		// The number keeps the load order; a carried name loses the
-		// number it had in the generation it came from.
-		base := f.Name
-		if len(base) > 3 && base[2] == '-' && base[0] >= '0' && base[0] <= '9' && base[1] >= '0' && base[1] <= '9' {
-			base = base[3:]
-		}
-		name := fmt.Sprintf("%02d-%s", i, base)
-		if err := os.WriteFile(filepath.Join(dir, carriedDictDir, name), data[i], 0o644); err != nil {
-			return fmt.Errorf("carry user dictionary: %w", err)
-		}
-	}
-	return nil
-}
-
-// CarriedUserDicts returns the user dictionaries that the generation at
-// path was built with, in load order: pass them to AddUserDict to segment
-// queries as that build did.
-func CarriedUserDicts(path string) ([]string, error) {
-	entries, err := os.ReadDir(filepath.Join(path, carriedDictDir))
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries { // ReadDir sorts by name: load order
-		if e.Type().IsRegular() {
-			out = append(out, filepath.Join(path, carriedDictDir, e.Name()))
-		}
-	}
-	return out, nil
-}

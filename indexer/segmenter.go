@@ -29,6 +29,10 @@ var (
 	sharedSeg    *gse.Segmenter
 	segErr       error
 	userDictList []string
+
+	// dict is the process's dictionary (SharedDict): the one deliberately
+	// shared value of the analysis, read-only once set.
+	dict *Dict
 )
 
 // AddUserDict registers extra dictionary files (word [freq [pos]] per line) for
@@ -37,7 +41,7 @@ var (
 func AddUserDict(paths ...string) error {
 	segMu.Lock()
 	defer segMu.Unlock()
-	if sharedSeg != nil {
+	if sharedSeg != nil || dict != nil {
 		return fmt.Errorf("user dictionary %v: segmenter already loaded", paths)
 	}
 	for _, p := range paths {
@@ -49,9 +53,53 @@ func AddUserDict(paths ...string) error {
 	return nil
 }
 
+// SharedDict returns the dictionary every tokenizer of the process walks:
+// the one SetSharedDict installed (a generation's, in a server), or else
+// one compiled from gse's dictionary with the user dictionaries added by
+// AddUserDict, on first use.
+func SharedDict() (*Dict, error) {
+	segMu.Lock()
+	defer segMu.Unlock()
+	if dict != nil {
+		return dict, nil
+	}
+	seg := sharedSeg
+	if seg == nil {
+		// Not the cached Segmenter: once compiled, gse's ~150 MB can go.
+		var err error
+		if seg, err = loadSegmenter(userDictList); err != nil {
+			return nil, err
+		}
+	}
+	an, err := analysisOf(userDictFiles)
+	if err != nil {
+		return nil, err
+	}
+	dict = compileDict(seg.Dict, an)
+	return dict, nil
+}
+
+// SetSharedDict installs d, a generation's dictionary, as the process's,
+// before anything segments; it fails if a different one is in use.
+func SetSharedDict(d *Dict) error {
+	segMu.Lock()
+	defer segMu.Unlock()
+	if dict != nil {
+		if diff := dict.analysis.Diff(d.analysis); diff != "" {
+			return fmt.Errorf("dictionary already loaded, and different: %s", diff)
+		}
+		return nil
+	}
+	if len(userDictList) > 0 {
+		return fmt.Errorf("user dictionaries %v given: compare with CheckAnalysis instead", userDictList)
+	}
+	dict = d
+	return nil
+}
+
 // Segmenter returns the process-wide gse segmenter, loading it on first use.
-// The simplified-Chinese dictionary alone costs ~130 MB and ~2 s, so every
-// analyzer, goroutine and index generation shares this one instance.
+// The tokenizer does not use it (SharedDict); it is gse as such, for the
+// tests that compare the two and for the benchmark's gse bound.
 func Segmenter() (*gse.Segmenter, error) {
 	segOnce.Do(func() {
 		segMu.Lock()
@@ -83,7 +131,7 @@ func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
 			}
 		}
 	}
-	userDictFiles, userDictData = nil, nil
+	userDictFiles = nil
 	for _, p := range userDicts {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -94,7 +142,6 @@ func loadSegmenter(userDicts []string) (*gse.Segmenter, error) {
 		}
 		// The fingerprint is of the bytes loaded, not of the file later.
 		userDictFiles = append(userDictFiles, DictFile{Name: filepath.Base(p), SHA256: shortHash(data)})
-		userDictData = append(userDictData, data)
 	}
 	return seg, nil
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"healthsearch/search"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -92,28 +97,46 @@ func loadUserDict(cfg Config) error {
 	return nil
 }
 
-// loadServingDict sets the user dictionaries for searching the index:
-// --dict when given (the engine refuses a generation built otherwise),
-// else the ones the live generation carries, so queries are cut as the
-// build cut the text.
+// loadServingDict sets the dictionary for searching the index: the one the
+// live generation was built with, which it carries, so queries are cut as
+// the build cut the text without loading gse. A --dict that differs from
+// the generation's user dictionaries is refused. A generation from before
+// generations carried their dictionary gets one compiled as configured.
 func loadServingDict(cfg Config) error {
-	if cfg.Dict != "" {
-		return loadUserDict(cfg)
-	}
 	gen, err := indexer.CurrentGeneration(cfg.Index)
 	if err != nil {
-		return nil // no index yet: the engine's open says so
+		return loadUserDict(cfg) // no index yet: the engine's open says so
 	}
-	carried, err := indexer.CarriedUserDicts(gen)
+	d, err := indexer.GenerationDict(gen)
+	if errors.Is(err, fs.ErrNotExist) {
+		return loadUserDict(cfg)
+	}
 	if err != nil {
-		return fmt.Errorf("user dictionaries of %s: %w", filepath.Base(gen), err)
+		return err
 	}
-	if len(carried) > 0 {
-		if err := indexer.AddUserDict(carried...); err != nil {
-			return fmt.Errorf("user dictionaries of %s: %w", filepath.Base(gen), err)
+	if cfg.Dict != "" {
+		want, err := indexer.ConfiguredAnalysis([]string{cfg.Dict})
+		if err != nil {
+			return err
+		}
+		have := d.Analysis()
+		if !slices.EqualFunc(have.User, want.User, func(a, b indexer.DictFile) bool { return a.SHA256 == b.SHA256 }) {
+			return fmt.Errorf("%w: generation %s was built with user dictionaries %s, not --dict %s; start without --dict to use the dictionary the generation carries, or rebuild the index",
+				search.ErrAnalysisMismatch, filepath.Base(gen), dictNames(have.User), cfg.Dict)
 		}
 	}
-	return nil
+	return indexer.SetSharedDict(d)
+}
+
+func dictNames(files []indexer.DictFile) string {
+	if len(files) == 0 {
+		return "(none)"
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name+" "+f.SHA256)
+	}
+	return strings.Join(names, ", ")
 }
 
 func enrichFunc(e *enrich.Enricher) indexer.EnrichFunc {
