@@ -134,4 +134,3 @@ func dictNames(files []DictFile) string {
 	}
 	return "[" + strings.Join(names, ", ") + "]"
 }
-
