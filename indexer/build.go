@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -355,21 +356,18 @@ func fill(ctx context.Context, load *mapperLoad, parts *partWriter, files []page
 		related:  make(map[string]*relatedAcc, len(files)*2),
 		relIDs:   make(map[[2]string]string, len(files)*2),
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
+	// A fixed set of workers, each with its own batch (its own segments):
+	// the first error cancels the others and the feed.
+	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan int)
-	var wg sync.WaitGroup
 	for w := 0; w < opts.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			b := st.newBatch()
 			var buf []byte
 			// Articles parsed before the mapper is ready.
 			var pending []*Document
 			addPending := func() error {
-				if err := load.wait(ctx); err != nil {
+				if err := load.wait(gctx); err != nil {
 					return err
 				}
 				for i, doc := range pending {
@@ -390,31 +388,29 @@ func fill(ctx context.Context, load *mapperLoad, parts *partWriter, files []page
 					continue
 				}
 				if err := addPending(); err != nil {
-					cancel(err)
-					return
+					return err
 				}
 			}
 			if err := addPending(); err != nil {
-				cancel(err)
-				return
+				return err
 			}
-			if err := b.flush(); err != nil {
-				cancel(err)
-			}
-		}()
+			return b.flush()
+		})
 	}
 feed:
 	for i := range files {
 		select {
 		case jobs <- i:
-		case <-ctx.Done():
+		case <-gctx.Done():
 			break feed
 		}
 	}
 	close(jobs)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	if err := g.Wait(); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
 	}
 	return st.indexRelated(ctx)
 }
@@ -690,14 +686,10 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 	})
 	st.sum.RelatedItems = len(accs)
 
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan *relatedAcc)
-	var wg sync.WaitGroup
 	for w := 0; w < st.opts.Workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			b := st.newBatch()
 			for a := range jobs {
 				doc := &Document{
@@ -710,26 +702,28 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 				}
 				st.enrich(doc, a.item.Snippet)
 				if err := b.add(doc); err != nil {
-					cancel(err)
-					return
+					return err
 				}
 			}
-			if err := b.flush(); err != nil {
-				cancel(err)
-			}
-		}()
+			return b.flush()
+		})
 	}
 feed:
 	for _, a := range accs {
 		select {
 		case jobs <- a:
-		case <-ctx.Done():
+		case <-gctx.Done():
 			break feed
 		}
 	}
 	close(jobs)
-	wg.Wait()
-	return context.Cause(ctx)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // meta.json records what a generation holds, for operators and /readyz.

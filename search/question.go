@@ -1,7 +1,10 @@
 package search
 
 import (
+	"cmp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -58,28 +61,49 @@ func isQuestion(plan *queryPlan) bool {
 // document frequency above which a bigram is common.
 func questionQuery(plan *queryPlan, cutoff uint64) (query.Query, *rerank) {
 	rr := &rerank{article: &articleBoost{bonus: bonusArticle, factor: scaleArticle}}
-	var syns []string
-	seen := map[string]bool{}
+	// A synonym weighs what the word the asker typed weighs: its bigrams
+	// at weightQuestionSynonym, scaled down when it has more bigrams than
+	// that word (乙型病毒性肝炎 has six to 乙肝's one, and summed they
+	// pulled its pages above every other page about a 乙肝 question).
+	weights := map[string]float64{}
 	for _, g := range plan.groups {
+		typed := g.fragment
 		for i, v := range g.variants {
-			if variantKind(v, i) == "synonym" && !seen[v.text] {
-				seen[v.text] = true
-				syns = append(syns, v.text)
+			switch variantKind(v, i) {
+			case "typed":
+				if typed == "" {
+					typed = v.text
+				}
+			case "synonym":
+				w := weightQuestionSynonym * min(1, float64(bigramCount(typed))/float64(bigramCount(v.text)))
+				weights[v.text] = max(weights[v.text], w)
 			}
 		}
 	}
-	// Spaces keep the synonyms' bigrams apart: the bigram analyzer pairs
-	// only adjacent ideographs.
-	synText := strings.Join(syns, " ")
+	// One clause per weight, its synonyms joined by spaces, which keep
+	// their bigrams apart: the bigram analyzer pairs only adjacent
+	// ideographs.
+	byWeight := map[float64][]string{}
+	for syn, w := range weights {
+		byWeight[w] = append(byWeight[w], syn)
+	}
+	type synClause struct {
+		text   string
+		weight float64
+	}
+	var synClauses []synClause
+	for w, syns := range byWeight {
+		slices.Sort(syns)
+		synClauses = append(synClauses, synClause{strings.Join(syns, " "), w})
+	}
+	slices.SortFunc(synClauses, func(a, b synClause) int { return cmp.Compare(b.weight, a.weight) })
 	var score, rare []query.Query
 	for _, f := range bigramFields {
 		score = append(score, &bigramQuery{text: plan.text, field: f.field, boost: f.boost, sum: true})
-		if synText != "" {
-			score = append(score, &bigramQuery{text: synText, field: f.field, boost: f.boost * weightQuestionSynonym, sum: true})
-		}
 		rare = append(rare, &bigramQuery{text: plan.text, field: f.field, boost: 1, maxDF: cutoff})
-		if synText != "" {
-			rare = append(rare, &bigramQuery{text: synText, field: f.field, boost: 1, maxDF: cutoff})
+		for _, c := range synClauses {
+			score = append(score, &bigramQuery{text: c.text, field: f.field, boost: f.boost * c.weight, sum: true})
+			rare = append(rare, &bigramQuery{text: c.text, field: f.field, boost: 1, maxDF: cutoff})
 		}
 	}
 	core := query.NewConjunctionQuery([]query.Query{
@@ -89,6 +113,9 @@ func questionQuery(plan *queryPlan, cutoff uint64) (query.Query, *rerank) {
 	})
 	return &query.BooleanQuery{Must: core, Should: newUnion(1, rr.article)}, rr
 }
+
+// bigramCount is the number of character bigrams of a word, at least 1.
+func bigramCount(w string) int { return max(1, utf8.RuneCountInString(w)-1) }
 
 // titleKey is a title as echoes are matched: folded, without spaces and
 // the question marks and stops at its ends.
