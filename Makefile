@@ -59,7 +59,7 @@ eval:
 # Each fuzz target for FUZZTIME (no panic, no hang); a failure writes its
 # input under the package's testdata/fuzz/ and stops here.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := indexer:FuzzParsePage indexer:FuzzCleanSpaces indexer:FuzzAnalyzer search:FuzzParseRequest
+FUZZ_TARGETS := page:FuzzParsePage page:FuzzCleanSpaces indexer:FuzzAnalyzer search:FuzzParseRequest
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"golang.org/x/sync/errgroup"
+	"healthsearch/page"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -304,7 +305,7 @@ func listPages(sources []string) ([]pageFile, error) {
 // that has it and its articles are listed in page order, whatever order the
 // workers finish in, so two builds of the same pages store the same documents.
 type relatedAcc struct {
-	item     RelatedItem
+	item     page.RelatedItem
 	articles []pageArticle
 	order    int // index of the first page with the item
 }
@@ -476,7 +477,7 @@ func (b *segmentBatch) flush() error {
 // The same items recur on many pages (the corpus has 101k related slots for
 // 7k distinct items), and folding and hashing every copy took a tenth of
 // the build's CPU. The key is a copy, so it does not pin the page's text.
-func (st *buildState) relatedID(it RelatedItem) string {
+func (st *buildState) relatedID(it page.RelatedItem) string {
 	key := [2]string{it.Title, it.Snippet}
 	st.relIDMu.RLock()
 	id, ok := st.relIDs[key]
@@ -501,7 +502,7 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 			st.opts.Progress(Progress{PagesTotal: st.total, PagesDone: int(st.done.Load()), Docs: int(st.docs.Load())})
 		}
 	}()
-	page, err := readPageInto(f, buf)
+	pg, err := readPageInto(f, buf)
 	if err != nil {
 		st.mu.Lock()
 		st.sum.Skipped = append(st.sum.Skipped, Skipped{File: f.path, Reason: err.Error()})
@@ -509,12 +510,12 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 		return nil
 	}
 	id := ArticleID(f.rel)
-	rids := make([]string, len(page.Related))
-	for i, it := range page.Related {
+	rids := make([]string, len(pg.Related))
+	for i, it := range pg.Related {
 		rids[i] = st.relatedID(it)
 	}
-	relIDs := make([]string, 0, len(page.Related))
-	seen := make(map[string]bool, len(page.Related))
+	relIDs := make([]string, 0, len(pg.Related))
+	seen := make(map[string]bool, len(pg.Related))
 	for _, rid := range rids {
 		if !seen[rid] {
 			seen[rid] = true
@@ -525,7 +526,7 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 	st.mu.Lock()
 	st.sum.Pages++
 	st.sum.Bytes += f.size
-	for _, w := range page.Warnings {
+	for _, w := range pg.Warnings {
 		st.sum.Warnings = append(st.sum.Warnings, Skipped{File: f.path, Reason: w})
 	}
 	if st.articles[id] {
@@ -535,8 +536,8 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 	}
 	st.articles[id] = true
 	st.sum.Articles++
-	st.sum.RelatedSlots += len(page.Related)
-	for i, it := range page.Related {
+	st.sum.RelatedSlots += len(pg.Related)
+	for i, it := range pg.Related {
 		rid := rids[i]
 		acc := st.related[rid]
 		switch {
@@ -557,7 +558,7 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 	}
 	st.mu.Unlock()
 
-	body, full := indexedBody(page.Body)
+	body, full := indexedBody(pg.Body)
 	if full > len(body) {
 		st.mu.Lock()
 		st.sum.Warnings = append(st.sum.Warnings, Skipped{File: f.path, Reason: fmt.Sprintf(
@@ -567,9 +568,9 @@ func (st *buildState) indexPage(pageIdx int, f pageFile, buf *[]byte) *Document 
 	doc := &Document{
 		ID:         id,
 		Type:       TypeArticle,
-		Title:      page.Title,
+		Title:      pg.Title,
 		Body:       body,
-		Date:       ArticleDate(page),
+		Date:       page.ArticleDate(pg),
 		RelatedIDs: relIDs,
 		Source:     f.rel,
 	}
@@ -605,7 +606,7 @@ func indexedBody(paras []string) (body string, full int) {
 	return strings.Clone(body[:cut]), len(body)
 }
 
-func readPage(f pageFile) (*Page, error) {
+func readPage(f pageFile) (*page.Page, error) {
 	var buf []byte
 	return readPageInto(f, &buf)
 }
@@ -613,16 +614,16 @@ func readPage(f pageFile) (*Page, error) {
 // readPageInto is readPage reading into *buf, which it grows as needed:
 // a worker reads tens of thousands of pages, and ParsePage copies what it
 // keeps.
-func readPageInto(f pageFile, buf *[]byte) (*Page, error) {
-	if f.size > MaxPageBytes {
-		return nil, fmt.Errorf("%w: %d bytes (limit %d)", ErrTooLarge, f.size, MaxPageBytes)
+func readPageInto(f pageFile, buf *[]byte) (*page.Page, error) {
+	if f.size > page.MaxPageBytes {
+		return nil, fmt.Errorf("%w: %d bytes (limit %d)", page.ErrTooLarge, f.size, page.MaxPageBytes)
 	}
 	data, err := readFile(f.path, (*buf)[:0], f.size)
 	*buf = data
 	if err != nil {
 		return nil, err
 	}
-	return ParsePage(data)
+	return page.ParsePage(data)
 }
 
 // readFile appends the content of the file at path to buf, reading at most
@@ -642,10 +643,10 @@ func readFile(path string, buf []byte, size int64) ([]byte, error) {
 		return buf, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	buf = slices.Grow(buf, int(min(size, MaxPageBytes))+1)
-	for len(buf) <= MaxPageBytes {
+	buf = slices.Grow(buf, int(min(size, page.MaxPageBytes))+1)
+	for len(buf) <= page.MaxPageBytes {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(cap(buf), MaxPageBytes+1-len(buf)))
+			buf = slices.Grow(buf, min(cap(buf), page.MaxPageBytes+1-len(buf)))
 		}
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {

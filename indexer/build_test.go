@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"fmt"
+	"healthsearch/page"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -106,19 +107,19 @@ func strs(f map[string]interface{}, name string) []string {
 }
 
 // parsedSeeds parses the seed pages, by file name.
-func parsedSeeds(t testing.TB) map[string]*Page {
+func parsedSeeds(t testing.TB) map[string]*page.Page {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(buildSeedsDir, "*.txt"))
 	if err != nil || len(files) != 5 {
 		t.Fatalf("want 5 seed pages, got %v (%v)", files, err)
 	}
-	out := map[string]*Page{}
+	out := map[string]*page.Page{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := ParsePage(data)
+		p, err := page.ParsePage(data)
 		if err != nil {
 			t.Fatalf("parse %s: %v", f, err)
 		}
@@ -248,10 +249,10 @@ func TestBuildSeeds(t *testing.T) {
 				t.Errorf("%s: source %q", name, got)
 			}
 			// The rule: no own date, so the newest related-item date.
-			if got, want := str(f, FieldDate), ArticleDate(p); !strings.HasPrefix(got, want) || want == "" {
+			if got, want := str(f, FieldDate), page.ArticleDate(p); !strings.HasPrefix(got, want) || want == "" {
 				t.Errorf("%s: date %q, want %q", name, got, want)
 			}
-			if got, want := str(f, FieldMonth), ArticleDate(p)[:7]; got != want {
+			if got, want := str(f, FieldMonth), page.ArticleDate(p)[:7]; got != want {
 				t.Errorf("%s: month %q, want %q", name, got, want)
 			}
 			var wantRel []string
@@ -346,7 +347,7 @@ func TestBuildDuplicateFolders(t *testing.T) {
 }
 
 // relatedBlock renders related items in the page format.
-func relatedBlock(items ...RelatedItem) string {
+func relatedBlock(items ...page.RelatedItem) string {
 	var b strings.Builder
 	b.WriteString("相关推荐\n\n")
 	for _, it := range items {
@@ -371,7 +372,7 @@ func TestBuildRecurringRelatedItem(t *testing.T) {
 	}
 	// The second page's copy differs only in what ids ignore: full-width
 	// digits and spacing.
-	variant := RelatedItem{
+	variant := page.RelatedItem{
 		Title:   strings.NewReplacer("2", "２", "0", "０", "5", "５").Replace(shared.Title) + " ",
 		Snippet: shared.Snippet,
 		Date:    "2025-06-01",
@@ -379,12 +380,12 @@ func TestBuildRecurringRelatedItem(t *testing.T) {
 	if RelatedID(variant) != RelatedID(shared) {
 		t.Fatalf("variant %q has another id than %q", variant.Title, shared.Title)
 	}
-	own := RelatedItem{Title: "第二页自己的推荐", Snippet: "只在第二页出现的推荐内容。", Date: "2025-05-01"}
-	page := "测试页面的标题\n\n这是测试页面的正文段落,讲医保卡的使用。\n\n提示:本内容不能代替面诊,如有不适请尽快就医。\n" + relatedBlock(variant, own)
-	if err := os.WriteFile(filepath.Join(src, "zz_second.txt"), []byte(page), 0o644); err != nil {
+	own := page.RelatedItem{Title: "第二页自己的推荐", Snippet: "只在第二页出现的推荐内容。", Date: "2025-05-01"}
+	text := "测试页面的标题\n\n这是测试页面的正文段落,讲医保卡的使用。\n\n提示:本内容不能代替面诊,如有不适请尽快就医。\n" + relatedBlock(variant, own)
+	if err := os.WriteFile(filepath.Join(src, "zz_second.txt"), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second, err := ParsePage([]byte(page))
+	second, err := page.ParsePage([]byte(text))
 	if err != nil || len(second.Related) != 2 {
 		t.Fatalf("fixture page does not parse as intended: %v %+v", err, second)
 	}
@@ -453,11 +454,11 @@ func TestBuildSkipsMalformedPages(t *testing.T) {
 		reasons[filepath.ToSlash(rel)] = s.Reason
 	}
 	want := map[string]error{
-		"empty.txt":        ErrEmpty,
-		"blank.txt":        ErrEmpty,
-		"binary.txt":       ErrBinary,
-		"title_only.txt":   ErrNoBody,
-		"sub/fragment.TXT": ErrNoTitle,
+		"empty.txt":        page.ErrEmpty,
+		"blank.txt":        page.ErrEmpty,
+		"binary.txt":       page.ErrBinary,
+		"title_only.txt":   page.ErrNoBody,
+		"sub/fragment.TXT": page.ErrNoTitle,
 	}
 	for name, werr := range want {
 		r, ok := reasons[name]

@@ -3,6 +3,7 @@ package indexer
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"healthsearch/page"
 	"path"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func ArticleID(relPath string) string {
 
 // RelatedID derives a related item's id from its normalised title and
 // snippet: the key under which recurring items are deduplicated.
-func RelatedID(it RelatedItem) string {
+func RelatedID(it page.RelatedItem) string {
 	return "r" + contentHash(normalizeKey(it.Title), normalizeKey(it.Snippet))
 }
 

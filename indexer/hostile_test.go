@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"healthsearch/page"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -94,7 +95,7 @@ func TestBuildHostilePages(t *testing.T) {
 	// disk and would look like text to a reader that ignored its size.
 	hugeSize := int64(50 << 20)
 	if testing.Short() {
-		hugeSize = MaxPageBytes + 1
+		hugeSize = page.MaxPageBytes + 1
 	}
 	huge := filepath.Join(src, "huge.txt")
 	writeHostile(t, huge, hostilePage("巨大的页面", "正文"))
@@ -153,7 +154,7 @@ func TestBuildHostilePages(t *testing.T) {
 	for _, s := range sum.Skipped {
 		skipped[filepath.Base(s.File)] = s.Reason
 	}
-	for name, want := range map[string]error{"huge.txt": ErrTooLarge, "binary.txt": ErrBinary, "empty.txt": ErrEmpty} {
+	for name, want := range map[string]error{"huge.txt": page.ErrTooLarge, "binary.txt": page.ErrBinary, "empty.txt": page.ErrEmpty} {
 		if !strings.Contains(skipped[name], want.Error()) {
 			t.Errorf("%s: skipped with %q, want a reason saying %q", name, skipped[name], want)
 		}
@@ -205,7 +206,7 @@ func TestBuildHostilePages(t *testing.T) {
 // The path does not exist, so reading it would fail with another error.
 func TestReadPageRejectsBySizeFirst(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "huge.txt")
-	if _, err := readPage(pageFile{path: missing, size: 50 << 20}); !errors.Is(err, ErrTooLarge) {
+	if _, err := readPage(pageFile{path: missing, size: 50 << 20}); !errors.Is(err, page.ErrTooLarge) {
 		t.Fatalf("readPage of a 50 MB page: %v, want ErrTooLarge", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"healthsearch/page"
 	"math"
 	"os"
 	"path/filepath"
@@ -52,7 +53,7 @@ func TestDocMapperMatchesMapping(t *testing.T) {
 		{ID: "r6", Date: "2025-04-04T10:11:12Z"},
 	}
 	for _, p := range parsedSeeds(t) {
-		docs = append(docs, Document{ID: "s", Type: TypeArticle, Title: p.Title, Body: strings.Join(p.Body, "\n"), Date: ArticleDate(p)})
+		docs = append(docs, Document{ID: "s", Type: TypeArticle, Title: p.Title, Body: strings.Join(p.Body, "\n"), Date: page.ArticleDate(p)})
 	}
 	keywordAnalyzer, bigramAnalyzer := m.AnalyzerNamed(keyword.Name), m.AnalyzerNamed(BigramAnalyzerName)
 	for _, d := range docs {

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"healthsearch/page"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -445,13 +446,13 @@ func facetNames(vals []FacetValue) []string {
 }
 
 // parsedSeed parses one seed page.
-func parsedSeed(t *testing.T, name string) *indexer.Page {
+func parsedSeed(t *testing.T, name string) *page.Page {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(seedsDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := indexer.ParsePage(data)
+	p, err := page.ParsePage(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,17 +461,17 @@ func parsedSeed(t *testing.T, name string) *indexer.Page {
 
 func TestDocument(t *testing.T) {
 	ctx := context.Background()
-	page := parsedSeed(t, "001_6a117c224b11a31a.txt")
+	pg := parsedSeed(t, "001_6a117c224b11a31a.txt")
 	id := indexer.ArticleID("001_6a117c224b11a31a.txt")
 	doc, err := seedEngine.Document(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc.ID != id || doc.Type != indexer.TypeArticle || doc.Title != "医保卡如何跨省使用" || doc.Date != indexer.ArticleDate(page) {
+	if doc.ID != id || doc.Type != indexer.TypeArticle || doc.Title != "医保卡如何跨省使用" || doc.Date != page.ArticleDate(pg) {
 		t.Errorf("article header %+v", doc)
 	}
-	if !reflect.DeepEqual(doc.Body, page.Body) {
-		t.Errorf("body paragraphs differ:\n got %q\nwant %q", doc.Body, page.Body)
+	if !reflect.DeepEqual(doc.Body, pg.Body) {
+		t.Errorf("body paragraphs differ:\n got %q\nwant %q", doc.Body, pg.Body)
 	}
 	if doc.Provinces == nil || doc.Cities == nil || doc.Topics == nil {
 		t.Errorf("nil place or topic lists: %+v", doc)
@@ -479,14 +480,14 @@ func TestDocument(t *testing.T) {
 		t.Errorf("article lists articles %v", doc.Articles)
 	}
 	var wantRelated []string
-	for _, it := range page.Related {
+	for _, it := range pg.Related {
 		wantRelated = append(wantRelated, indexer.RelatedID(it))
 	}
 	var gotRelated []string
 	for i, r := range doc.Related {
 		gotRelated = append(gotRelated, r.ID)
-		if i < len(page.Related) {
-			it := page.Related[i]
+		if i < len(pg.Related) {
+			it := pg.Related[i]
 			if r.Title != it.Title || r.Snippet != it.Snippet || r.Date != it.Date || r.Type != indexer.TypeRelated || r.URL != "/articles/"+r.ID {
 				t.Errorf("related %d: %+v, want %+v", i, r, it)
 			}
@@ -496,7 +497,7 @@ func TestDocument(t *testing.T) {
 		t.Errorf("related items not in page order:\n got %v\nwant %v", gotRelated, wantRelated)
 	}
 
-	item := page.Related[3]
+	item := pg.Related[3]
 	rdoc, err := seedEngine.Document(ctx, indexer.RelatedID(item))
 	if err != nil {
 		t.Fatal(err)
@@ -504,7 +505,7 @@ func TestDocument(t *testing.T) {
 	if rdoc.Type != indexer.TypeRelated || rdoc.Title != item.Title || rdoc.Snippet != item.Snippet || rdoc.Date != item.Date || len(rdoc.Body) != 0 {
 		t.Errorf("related item %+v, want %+v", rdoc, item)
 	}
-	if len(rdoc.Articles) != 1 || rdoc.Articles[0].ID != id || rdoc.Articles[0].Title != page.Title || rdoc.Articles[0].Type != indexer.TypeArticle {
+	if len(rdoc.Articles) != 1 || rdoc.Articles[0].ID != id || rdoc.Articles[0].Title != pg.Title || rdoc.Articles[0].Type != indexer.TypeArticle {
 		t.Errorf("related item's articles %+v, want the one article %s", rdoc.Articles, id)
 	}
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"healthsearch/page"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -202,7 +203,7 @@ func collectTexts(srcs []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		page, err := indexer.ParsePage(data)
+		page, err := page.ParsePage(data)
 		if err != nil {
 			continue // the build skips it too
 		}

@@ -1,4 +1,4 @@
-package indexer
+package page
 
 import (
 	"bytes"
@@ -82,7 +82,7 @@ func marshalPageJSON(t testing.TB, p *Page) []byte {
 }
 
 // TestGolden compares each seed page's parse with its checked-in JSON.
-// Regenerate with: go test ./indexer -run TestGolden -update
+// Regenerate with: go test ./page -run TestGolden -update
 func TestGolden(t *testing.T) {
 	for _, path := range parseSeedFiles(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".txt")
@@ -579,7 +579,7 @@ func TestCleanParagraphKeepsListMarkers(t *testing.T) {
 // (and the enricher's corpus test) on them, or by hand from the repo root:
 //
 //	python3 corpus/make_pages.py --out .cache/corpus
-//	PAGES_DIR=$PWD/.cache/corpus go test ./indexer -run TestParseCorpus -v
+//	PAGES_DIR=$PWD/.cache/corpus go test ./page -run TestParseCorpus -v
 //
 // Every page must parse without warnings; the counts are logged.
 func TestParseCorpus(t *testing.T) {

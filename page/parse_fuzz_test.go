@@ -1,4 +1,4 @@
-package indexer
+package page
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // testdata/fuzz/FuzzParsePage (fragments of the seed pages and malformed
 // variants); run it with
 //
-//	go test ./indexer -run XXX -fuzz FuzzParsePage -fuzztime 60s
+//	go test ./page -run XXX -fuzz FuzzParsePage -fuzztime 60s
 func FuzzParsePage(f *testing.F) {
 	f.Add([]byte("标题\n\n正文 一段\n\n提示:本内容不能代替面诊。\n相关推荐\n\n条目\n\n摘要\n\n健康新闻 2025-04-04"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,4 +1,4 @@
-package indexer
+package page
 
 // Page is one parsed article page: what the site shows, with the boilerplate
 // (preamble, disclaimer, 大家都在搜, footer) already removed.
