@@ -1,10 +1,11 @@
 package indexer
 
 import (
+	"healthsearch/analysis"
 	"unicode/utf8"
 	"unsafe"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -25,7 +26,7 @@ type bigramField struct {
 	name     string
 	arrayPos []uint64
 	opts     index.FieldIndexingOptions
-	analyzer analysis.Analyzer
+	analyzer bleveanalysis.Analyzer
 	value    []byte
 	length   int
 	freqs    index.TokenFrequencies
@@ -61,7 +62,7 @@ func (f *bigramField) Analyze() {
 	}
 	tokens := f.analyzer.Analyze(input)
 	f.length = len(tokens)
-	f.freqs = analysis.TokenFrequency(tokens, f.arrayPos, f.opts)
+	f.freqs = bleveanalysis.TokenFrequency(tokens, f.arrayPos, f.opts)
 }
 
 // Classes of folded runes, as far as bigramFrequencies tells them apart.
@@ -123,14 +124,14 @@ var asciiBigramClass = func() (t [utf8.RuneSelf]uint8) {
 }()
 
 // bigramFrequencies returns the term frequencies and token count the
-// bigram analyzer and analysis.TokenFrequency give text, for a field
+// bigram analyzer and bleveanalysis.TokenFrequency give text, for a field
 // without term vectors, or ok false when text has characters it does not
 // handle.
 func bigramFrequencies(text []byte, opts index.FieldIndexingOptions) (freqs index.TokenFrequencies, tokens int, ok bool) {
 	if opts.IncludeTermVectors() {
 		return nil, 0, false
 	}
-	t2s := traditionalToSimplified()
+	fold := analysis.NewFolder()
 	// The folded text, its runes' byte offsets and classes.
 	folded := make([]byte, 0, len(text))
 	offs := make([]int32, 0, len(text)/2+1)
@@ -140,7 +141,7 @@ func bigramFrequencies(text []byte, opts index.FieldIndexingOptions) (freqs inde
 		if r == utf8.RuneError && size <= 1 {
 			r = ' '
 		}
-		r = foldRune(r, t2s)
+		r = fold.Rune(r)
 		c := bigramClass(r)
 		if c == bgUnknown {
 			return nil, 0, false

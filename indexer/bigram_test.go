@@ -1,20 +1,22 @@
 package indexer
 
 import (
+	"github.com/blevesearch/bleve/v2"
+	"healthsearch/analysis"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
 // bigramFrequencies must count what the bigram analyzer and
-// analysis.TokenFrequency count, whenever it accepts a text.
+// bleveanalysis.TokenFrequency count, whenever it accepts a text.
 func TestBigramFrequencies(t *testing.T) {
-	an := namedAnalyzer(t, BigramAnalyzerName)
+	an := bigramAnalyzer(t)
 	opts := NewMapping().DefaultMapping.Properties[FieldBody].Fields[1].Options()
 	if opts.IncludeTermVectors() {
 		t.Fatal("the bigram field keeps term vectors")
@@ -40,7 +42,7 @@ func TestBigramFrequencies(t *testing.T) {
 	alphabet = append(alphabet, []rune("。、《》〈〉「」『』【】〔〕“”…—–，：；．！？（）＇ＡＺａ１·‘’・ーカタかなㄅ한\u00a0\u200b\u3000\ufeff\u0301é")...)
 	var known []rune
 	for _, r := range alphabet {
-		if bigramClass(foldRune(r, traditionalToSimplified())) != bgUnknown {
+		if bigramClass(analysis.NewFolder().Rune(r)) != bgUnknown {
 			known = append(known, r)
 		}
 	}
@@ -65,7 +67,7 @@ func TestBigramFrequencies(t *testing.T) {
 		}
 		accepted++
 		tokens := an.Analyze([]byte(text))
-		want := analysis.TokenFrequency(tokens, nil, opts)
+		want := bleveanalysis.TokenFrequency(tokens, nil, opts)
 		if n != len(tokens) || !sameFrequencies(got, want) {
 			t.Fatalf("%q: %d tokens %v, analyzer %d %v", text, n, freqString(got), len(tokens), freqString(want))
 		}
@@ -98,4 +100,13 @@ func freqString(f index.TokenFrequencies) string {
 		b.WriteByte(' ')
 	}
 	return b.String()
+}
+
+func bigramAnalyzer(t testing.TB) bleveanalysis.Analyzer {
+	t.Helper()
+	an, err := bleve.Config.Cache.AnalyzerNamed(analysis.BigramAnalyzerName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
 }

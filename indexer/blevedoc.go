@@ -2,9 +2,10 @@ package indexer
 
 import (
 	"fmt"
+	"healthsearch/analysis"
 	"unsafe"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -67,8 +68,8 @@ type fieldSpec struct {
 	keyword    bool // a text field under the keyword analyzer
 	bigram     bool // a text field without term vectors under the bigram analyzer
 	opts       index.FieldIndexingOptions
-	analyzer   analysis.Analyzer       // text fields
-	dateParser analysis.DateTimeParser // datetime fields
+	analyzer   bleveanalysis.Analyzer       // text fields
+	dateParser bleveanalysis.DateTimeParser // datetime fields
 	inAll      bool
 }
 
@@ -108,7 +109,7 @@ func newDocMapper(m *mapping.IndexMappingImpl) (*docMapper, error) {
 					return nil, fmt.Errorf("mapping: field %q: no analyzer %q", spec.name, name)
 				}
 				spec.keyword = name == keyword.Name
-				spec.bigram = name == BigramAnalyzerName && !spec.opts.IncludeTermVectors()
+				spec.bigram = name == analysis.BigramAnalyzerName && !spec.opts.IncludeTermVectors()
 			case "datetime":
 				spec.datetime = true
 				if spec.dateParser = m.DateTimeParserNamed(fm.DateFormat); spec.dateParser == nil {
@@ -250,7 +251,7 @@ func (f *keywordField) Size() int {
 	return int(unsafe.Sizeof(*f)) + len(f.name) + 8*len(f.arrayPos) + len(f.value)
 }
 
-// Analyze counts what analysis.TokenFrequency counts of the keyword
+// Analyze counts what bleveanalysis.TokenFrequency counts of the keyword
 // analyzer's single token: the whole value, at position 1.
 func (f *keywordField) Analyze() {
 	tf := &index.TokenFreq{Term: f.value}

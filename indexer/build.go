@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"golang.org/x/sync/errgroup"
+	"healthsearch/analysis"
 	"healthsearch/page"
 	"io/fs"
 	"os"
@@ -740,15 +741,15 @@ type GenerationMeta struct {
 	Skipped      int       `json:"skipped"`
 	// Analysis is the fingerprint of the analysis the words were cut
 	// with (fingerprint.go); nil in generations built before it existed.
-	Analysis *Analysis `json:"analysis,omitempty"`
+	Analysis *analysis.Analysis `json:"analysis,omitempty"`
 }
 
 func writeMeta(dir string, sum *Summary) error {
-	d, err := SharedDict()
+	d, err := analysis.SharedDict()
 	if err != nil {
 		return err
 	}
-	if err := writeDict(dir, d); err != nil {
+	if err := analysis.WriteDict(dir, d); err != nil {
 		return fmt.Errorf("write dictionary: %w", err)
 	}
 	an := d.Analysis()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"healthsearch/analysis"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -55,7 +56,7 @@ func TestCrashHelperProcess(t *testing.T) {
 }
 
 func runCrashHelper(mode string) error {
-	if _, err := indexer.Segmenter(); err != nil {
+	if _, err := analysis.Segmenter(); err != nil {
 		return err
 	}
 	dir := os.Getenv(envIndex)
@@ -304,7 +305,7 @@ func TestKillBuildAtRandomMoments(t *testing.T) {
 	src, dir := crashSource(t, copies), t.TempDir()
 	// The dictionary loads before the helper reports ready, so it is no part
 	// of the build time the kill moments are drawn from.
-	if _, err := indexer.Segmenter(); err != nil {
+	if _, err := analysis.Segmenter(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -357,7 +358,7 @@ func TestKillServerThenRestart(t *testing.T) {
 		iterations, copies = 1, 4
 	}
 	src, dir := crashSource(t, copies), t.TempDir()
-	if _, err := indexer.Segmenter(); err != nil {
+	if _, err := analysis.Segmenter(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

@@ -3,6 +3,7 @@ package indexer
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"healthsearch/analysis"
 	"healthsearch/page"
 	"path"
 	"path/filepath"
@@ -66,7 +67,7 @@ func contentHash(parts ...string) string {
 // normalizeKey removes what differs between copies of the same text on
 // different pages: spacing, width, case and script variants.
 func normalizeKey(s string) string {
-	s = foldString(s)
+	s = analysis.FoldText(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

@@ -4,6 +4,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"healthsearch/analysis"
 )
 
 // Field names shared with the search package.
@@ -32,7 +33,7 @@ func NewMapping() *mapping.IndexMappingImpl {
 	words := func(name string) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Name = name
-		f.Analyzer = AnalyzerName
+		f.Analyzer = analysis.AnalyzerName
 		f.Store = true
 		f.IncludeTermVectors = true
 		f.IncludeInAll = false
@@ -42,7 +43,7 @@ func NewMapping() *mapping.IndexMappingImpl {
 	bigrams := func(name string) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Name = name
-		f.Analyzer = BigramAnalyzerName
+		f.Analyzer = analysis.BigramAnalyzerName
 		f.Store = false
 		f.IncludeTermVectors = false
 		f.IncludeInAll = false
@@ -89,7 +90,7 @@ func NewMapping() *mapping.IndexMappingImpl {
 
 	m := bleve.NewIndexMapping()
 	m.DefaultMapping = doc
-	m.DefaultAnalyzer = AnalyzerName
+	m.DefaultAnalyzer = analysis.AnalyzerName
 	m.ScoringModel = "bm25"
 	m.StoreDynamic = false
 	m.IndexDynamic = false

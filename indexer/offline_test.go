@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"healthsearch/page"
 	"math"
 	"os"
@@ -16,7 +17,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -55,7 +56,7 @@ func TestDocMapperMatchesMapping(t *testing.T) {
 	for _, p := range parsedSeeds(t) {
 		docs = append(docs, Document{ID: "s", Type: TypeArticle, Title: p.Title, Body: strings.Join(p.Body, "\n"), Date: page.ArticleDate(p)})
 	}
-	keywordAnalyzer, bigramAnalyzer := m.AnalyzerNamed(keyword.Name), m.AnalyzerNamed(BigramAnalyzerName)
+	keywordAnalyzer, bigramAnalyzer := m.AnalyzerNamed(keyword.Name), m.AnalyzerNamed(analysis.BigramAnalyzerName)
 	for _, d := range docs {
 		want := document.NewDocument(d.ID)
 		if err := m.MapDocument(want, d); err != nil {
@@ -103,7 +104,7 @@ func TestDocMapperMatchesMapping(t *testing.T) {
 
 // sameFields compares what the segment writer reads of two documents'
 // fields. A keyword field stands for a TextField under the keyword analyzer.
-func sameFields(got, want *document.Document, keywordAnalyzer, bigramAnalyzer analysis.Analyzer) error {
+func sameFields(got, want *document.Document, keywordAnalyzer, bigramAnalyzer bleveanalysis.Analyzer) error {
 	if got.ID() != want.ID() || got.Indexed() != want.Indexed() {
 		return fmt.Errorf("id or indexed flag differ")
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"sort"
 	"testing"
 	"time"
@@ -160,7 +161,7 @@ func TestPhraseCheckMatchesBleve(t *testing.T) {
 		for _, field := range []string{indexer.FieldTitle, indexer.FieldBody} {
 			pq := query.NewMatchPhraseQuery(text)
 			pq.SetField(field)
-			pq.Analyzer = indexer.AnalyzerName
+			pq.Analyzer = analysis.AnalyzerName
 			res, err := g.idx.Search(bleve.NewSearchRequestOptions(pq, 10000, 0, false))
 			if err != nil {
 				t.Fatal(err)
@@ -171,7 +172,7 @@ func TestPhraseCheckMatchesBleve(t *testing.T) {
 				d, _ := docNum(iid)
 				want[d] = true
 			}
-			b := &phraseBonus{text: indexer.FoldText(text), field: field, bonus: 1}
+			b := &phraseBonus{text: analysis.FoldText(text), field: field, bonus: 1}
 			if _, err := b.Searcher(context.Background(), r, g.idx.Mapping(), bsearch.SearcherOptions{}); err != nil {
 				t.Fatal(err)
 			}

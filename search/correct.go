@@ -1,10 +1,11 @@
 package search
 
 import (
+	"healthsearch/analysis"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
@@ -146,14 +147,14 @@ func (sp *speller) lookup(key string, fuzzy bool) (spellEntry, bool) {
 // none. an is the query analyzer: only spans of whole tokens that hold a
 // single character (where gse gave up on a word) or an unknown token are
 // candidates, so a query of real words is never rewritten.
-func (sp *speller) correct(q string, an analysis.Analyzer, fuzzy bool) string {
+func (sp *speller) correct(q string, an bleveanalysis.Analyzer, fuzzy bool) string {
 	if sp == nil || q == "" {
 		return ""
 	}
 	if c := sp.fromPinyin(q, fuzzy); c != "" {
 		return c
 	}
-	folded := indexer.FoldText(q)
+	folded := analysis.FoldText(q)
 	type tok struct {
 		start, end int
 		single     bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"healthsearch/analysis"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -11,7 +12,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
@@ -36,7 +37,7 @@ type Engine struct {
 	dir   string
 	opts  Options
 	vocab *Vocabulary
-	an    analysis.Analyzer
+	an    bleveanalysis.Analyzer
 	log   *slog.Logger
 
 	// alias is what searches go through: bleve's IndexAlias holds a read
@@ -79,7 +80,7 @@ func Open(dir string, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	an, err := bleve.Config.Cache.AnalyzerNamed(indexer.AnalyzerName)
+	an, err := bleve.Config.Cache.AnalyzerNamed(analysis.AnalyzerName)
 	if err != nil {
 		return nil, fmt.Errorf("search: analyzer: %w", err)
 	}
@@ -124,7 +125,7 @@ func checkAnalysis(meta indexer.GenerationMeta) error {
 	if meta.Analysis == nil {
 		return nil
 	}
-	cur, err := indexer.CurrentAnalysis()
+	cur, err := analysis.CurrentAnalysis()
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,11 @@
 package search
 
 import (
+	"healthsearch/analysis"
 	"html"
 	"sort"
 	"strings"
 
-	"healthsearch/indexer"
 )
 
 // Fragment is a piece of document text, marked when it matched the query.
@@ -41,7 +41,7 @@ type highlighter struct {
 func newHighlighter(needles []string) *highlighter {
 	h := &highlighter{}
 	for _, n := range needles {
-		if r := []rune(indexer.FoldText(n)); len(r) > 0 {
+		if r := []rune(analysis.FoldText(n)); len(r) > 0 {
 			h.needles = append(h.needles, r)
 		}
 	}
@@ -52,7 +52,7 @@ func newHighlighter(needles []string) *highlighter {
 
 // marks returns, for each rune of text, whether it is part of a match.
 func (h *highlighter) marks(orig []rune) ([]bool, int) {
-	folded := []rune(indexer.FoldText(string(orig)))
+	folded := []rune(analysis.FoldText(string(orig)))
 	if len(folded) != len(orig) {
 		folded = orig
 	}

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"healthsearch/analysis"
 	"math"
 	"slices"
 	"sort"
@@ -9,7 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/analysis"
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -135,9 +136,9 @@ func (p *queryPlan) required() []termGroup {
 }
 
 // planQuery analyses q with the index's analyzer and turns it into groups.
-func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
+func planQuery(q string, an bleveanalysis.Analyzer, vocab *Vocabulary) *queryPlan {
 	q = collapseAnotA(foldRepeats(q))
-	plan := &queryPlan{text: indexer.FoldText(q)}
+	plan := &queryPlan{text: analysis.FoldText(q)}
 	if q == "" {
 		return plan
 	}
@@ -236,7 +237,7 @@ func planQuery(q string, an analysis.Analyzer, vocab *Vocabulary) *queryPlan {
 		case from == to:
 			addWord(words[from], true)
 		default:
-			frag := indexer.FoldText(q[words[from].start:words[to].end])
+			frag := analysis.FoldText(q[words[from].start:words[to].end])
 			if !seen[frag] {
 				seen[frag] = true
 				g := termGroup{fragment: frag}
@@ -373,7 +374,7 @@ func foldRuns(f string) string {
 // repeated around 不 or 没 (the second copy may continue: 需不需要).
 func collapseAnotA(q string) string {
 	rs := []rune(q)
-	han := indexer.IsHan
+	han := analysis.IsHan
 	var out []rune
 	changed := false
 	for i := 0; i < len(rs); i++ {
@@ -433,7 +434,7 @@ func splitWord(word string, subwords []string) []string {
 
 func isSingleHan(s string) bool {
 	r, size := utf8.DecodeRuneInString(s)
-	return size == len(s) && indexer.IsHan(r)
+	return size == len(s) && analysis.IsHan(r)
 }
 
 type fieldBoost struct {
@@ -637,7 +638,7 @@ func groupDF(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, g
 		return n, nil
 	}
 	if g.fragment != "" {
-		an := m.AnalyzerNamed(indexer.BigramAnalyzerName)
+		an := m.AnalyzerNamed(analysis.BigramAnalyzerName)
 		if an == nil {
 			return 0, nil
 		}
@@ -705,7 +706,7 @@ func (q *bigramQuery) word() string {
 }
 
 func (q *bigramQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
-	an := m.AnalyzerNamed(indexer.BigramAnalyzerName)
+	an := m.AnalyzerNamed(analysis.BigramAnalyzerName)
 	if an == nil {
 		return searcher.NewMatchNoneSearcher(r)
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 
 func testPlan(t *testing.T, q string) *queryPlan {
 	t.Helper()
-	an, err := bleve.Config.Cache.AnalyzerNamed(indexer.AnalyzerName)
+	an, err := bleve.Config.Cache.AnalyzerNamed(analysis.AnalyzerName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,13 @@ package search
 
 import (
 	"cmp"
+	"healthsearch/analysis"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"healthsearch/indexer"
 )
 
 // A question in the asker's own words (癫痫要留意什么, or a pasted
@@ -50,7 +50,7 @@ func isQuestion(plan *queryPlan) bool {
 	}
 	n := 0
 	for _, r := range plan.text {
-		if indexer.IsHan(r) {
+		if analysis.IsHan(r) {
 			n++
 		}
 	}
@@ -120,5 +120,5 @@ func bigramCount(w string) int { return max(1, utf8.RuneCountInString(w)-1) }
 // titleKey is a title as echoes are matched: folded, without spaces and
 // the question marks and stops at its ends.
 func titleKey(title string) string {
-	return strings.Trim(strings.Join(strings.Fields(indexer.FoldText(title)), ""), "?？!！。.,，~～ ")
+	return strings.Trim(strings.Join(strings.Fields(analysis.FoldText(title)), ""), "?？!！。.,，~～ ")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"healthsearch/analysis"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -11,7 +12,6 @@ import (
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 
-	"healthsearch/indexer"
 )
 
 // Some optional clauses of a text query are constant bonuses that bleve
@@ -184,7 +184,7 @@ type phraseBonus struct {
 func (q *phraseBonus) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	q.norm = 1
 	q.slots = nil
-	if an := m.AnalyzerNamed(indexer.AnalyzerName); an != nil {
+	if an := m.AnalyzerNamed(analysis.AnalyzerName); an != nil {
 		toks := an.Analyze([]byte(q.text))
 		if len(toks) > 0 {
 			first, last := toks[0].Position, toks[0].Position

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"slices"
 	"sort"
 	"strings"
@@ -118,7 +119,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil || req.Exact || req.Query == "" {
 		return res, err
 	}
-	if fix := g.speller.correct(req.Query, e.an, req.FuzzyPinyin); fix != "" && indexer.FoldText(fix) != indexer.FoldText(req.Query) {
+	if fix := g.speller.correct(req.Query, e.an, req.FuzzyPinyin); fix != "" && analysis.FoldText(fix) != analysis.FoldText(req.Query) {
 		if res.strict >= fillBelow {
 			res.DidYouMean = fix
 		} else {

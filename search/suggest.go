@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"math"
 	"sort"
 	"strings"
@@ -444,7 +445,7 @@ func (s *suggester) suggest(prefix string, n int) []Suggestion {
 // (width, case, traditional characters) and without spaces or apostrophes,
 // so "Yi Bao", "yi'bao" and "yibao" are the same prefix.
 func suggestKey(s string) string {
-	s = indexer.FoldText(strings.TrimSpace(s))
+	s = analysis.FoldText(strings.TrimSpace(s))
 	if !strings.ContainsAny(s, " \t\n'’") {
 		return s
 	}

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"healthsearch/analysis"
 	"strings"
 
-	"healthsearch/indexer"
 )
 
 //go:embed stopwords.txt
@@ -37,7 +37,7 @@ func NewVocabulary(stopwords, synonyms []byte) (*Vocabulary, error) {
 	v := &Vocabulary{stop: map[string]bool{}, synonyms: map[string][]string{}}
 	if err := eachLine(stopwords, func(_ int, words []string) error {
 		for _, w := range words {
-			v.stop[indexer.FoldText(w)] = true
+			v.stop[analysis.FoldText(w)] = true
 		}
 		return nil
 	}); err != nil {
@@ -48,7 +48,7 @@ func NewVocabulary(stopwords, synonyms []byte) (*Vocabulary, error) {
 			return fmt.Errorf("line %d: a synonym set needs at least two words", line)
 		}
 		for i, w := range words {
-			words[i] = indexer.FoldText(w)
+			words[i] = analysis.FoldText(w)
 		}
 		for _, w := range words {
 			for _, o := range words {

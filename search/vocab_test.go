@@ -1,12 +1,12 @@
 package search
 
 import (
+	"healthsearch/analysis"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 
-	"healthsearch/indexer"
 )
 
 // TestSynonymFile checks the shipped synonym sets the way they are used: a
@@ -16,7 +16,7 @@ import (
 // splits works only for questions (matched by bigrams, question.go) and
 // fragments: there are 18 such sets today, and the test keeps it so.
 func TestSynonymFile(t *testing.T) {
-	an, err := bleve.Config.Cache.AnalyzerNamed(indexer.AnalyzerName)
+	an, err := bleve.Config.Cache.AnalyzerNamed(analysis.AnalyzerName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +37,10 @@ func TestSynonymFile(t *testing.T) {
 			if utf8.RuneCountInString(w) < 2 && w != "扣" && w != "交" && w != "缴" {
 				t.Errorf("line %d: %s is a single character", line, w)
 			}
-			if v.IsStop(indexer.FoldText(w)) {
+			if v.IsStop(analysis.FoldText(w)) {
 				t.Errorf("line %d: %s is a stop word", line, w)
 			}
-			if toks := an.Analyze([]byte(w)); len(toks) > 0 && string(toks[0].Term) == indexer.FoldText(w) {
+			if toks := an.Analyze([]byte(w)); len(toks) > 0 && string(toks[0].Term) == analysis.FoldText(w) {
 				whole++
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"healthsearch/analysis"
 	"healthsearch/search"
 	"io"
 	"io/fs"
@@ -91,7 +92,7 @@ func loadUserDict(cfg Config) error {
 	if cfg.Dict == "" {
 		return nil
 	}
-	if err := indexer.AddUserDict(cfg.Dict); err != nil {
+	if err := analysis.AddUserDict(cfg.Dict); err != nil {
 		return fmt.Errorf("setting dict: %w", err)
 	}
 	return nil
@@ -107,7 +108,7 @@ func loadServingDict(cfg Config) error {
 	if err != nil {
 		return loadUserDict(cfg) // no index yet: the engine's open says so
 	}
-	d, err := indexer.GenerationDict(gen)
+	d, err := analysis.GenerationDict(gen)
 	if errors.Is(err, fs.ErrNotExist) {
 		return loadUserDict(cfg)
 	}
@@ -115,20 +116,20 @@ func loadServingDict(cfg Config) error {
 		return err
 	}
 	if cfg.Dict != "" {
-		want, err := indexer.ConfiguredAnalysis([]string{cfg.Dict})
+		want, err := analysis.ConfiguredAnalysis([]string{cfg.Dict})
 		if err != nil {
 			return err
 		}
 		have := d.Analysis()
-		if !slices.EqualFunc(have.User, want.User, func(a, b indexer.DictFile) bool { return a.SHA256 == b.SHA256 }) {
+		if !slices.EqualFunc(have.User, want.User, func(a, b analysis.DictFile) bool { return a.SHA256 == b.SHA256 }) {
 			return fmt.Errorf("%w: generation %s was built with user dictionaries %s, not --dict %s; start without --dict to use the dictionary the generation carries, or rebuild the index",
 				search.ErrAnalysisMismatch, filepath.Base(gen), dictNames(have.User), cfg.Dict)
 		}
 	}
-	return indexer.SetSharedDict(d)
+	return analysis.SetSharedDict(d)
 }
 
-func dictNames(files []indexer.DictFile) string {
+func dictNames(files []analysis.DictFile) string {
 	if len(files) == 0 {
 		return "(none)"
 	}

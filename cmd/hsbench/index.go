@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"healthsearch/analysis"
 	"healthsearch/page"
 	"io/fs"
 	"os"
@@ -51,7 +52,7 @@ type IndexRun struct {
 	OfGse float64 `json:"of_gse_bound"`
 }
 
-// GseRun is the bare gse bound: the same dictionary (indexer.Segmenter)
+// GseRun is the bare gse bound: the same dictionary (analysis.Segmenter)
 // and the same text, cut by the same number of workers. The bound is gse's
 // search mode, CutSearch(text, false): the DAG without HMM that our
 // tokenizer runs on each Han run, plus the dictionary sub-words that it also
@@ -82,7 +83,7 @@ func indexScale(ctx context.Context, o options, bin, indexDir string, srcs []str
 	}
 	r.TextMB = float64(textBytes) / 1e6
 	log.step("%d×: gse bound over %.1f MB of text, %d workers", n, r.TextMB, o.workers)
-	seg, err := indexer.Segmenter()
+	seg, err := analysis.Segmenter()
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +248,7 @@ func gseBound(ctx context.Context, texts []string, workers int, cut func(string)
 // loadDictionary loads the shared segmenter and returns how long it took.
 func loadDictionary() (time.Duration, error) {
 	start := time.Now()
-	_, err := indexer.Segmenter()
+	_, err := analysis.Segmenter()
 	return time.Since(start), err
 }
 

@@ -1,4 +1,4 @@
-package indexer
+package analysis
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func TestDictFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := writeDict(dir, d); err != nil {
+	if err := WriteDict(dir, d); err != nil {
 		t.Fatal(err)
 	}
 	back, err := GenerationDict(dir)

@@ -1,4 +1,4 @@
-package indexer
+package analysis
 
 import (
 	"fmt"
@@ -19,13 +19,16 @@ import (
 // ones it made from gse's Cut and Find (referenceTokenize), whichever way
 // the compiled dictionary finds a first character.
 
+// seedsDir holds the bundled seed pages.
+var seedsDir = filepath.Join("..", "seeds")
+
 // dagTexts are the seed pages and random strings of their characters, of
 // rare characters and of ones that only begin dictionary words, some
 // longer than a chunk.
 func dagTexts(t *testing.T) []string {
 	t.Helper()
 	var texts []string
-	files, _ := filepath.Glob(filepath.Join(buildSeedsDir, "*.txt"))
+	files, _ := filepath.Glob(filepath.Join(seedsDir, "*.txt"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {

@@ -1,4 +1,4 @@
-package indexer
+package analysis
 
 import (
 	"sync"
@@ -115,3 +115,13 @@ func isWordRune(r rune) bool {
 	}
 	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsDigit(r)) && !unicode.Is(unicode.Hiragana, r) && !unicode.Is(unicode.Katakana, r)
 }
+
+// Folder folds single runes as FoldText does, for code that walks text
+// rune by rune (the indexer's bigram counter).
+type Folder struct{ t2s *t2sRunes }
+
+// NewFolder returns a Folder on the shared traditional-to-simplified table.
+func NewFolder() Folder { return Folder{t2s: traditionalToSimplified()} }
+
+// Rune folds r.
+func (f Folder) Rune(r rune) rune { return foldRune(r, f.t2s) }

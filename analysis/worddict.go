@@ -1,4 +1,4 @@
-package indexer
+package analysis
 
 import (
 	"bufio"
@@ -242,8 +242,8 @@ func decodeDict(data []byte) (*Dict, error) {
 	return d, nil
 }
 
-// writeDict stores d in the generation at dir.
-func writeDict(dir string, d *Dict) error {
+// WriteDict stores d in the generation at dir.
+func WriteDict(dir string, d *Dict) error {
 	f, err := os.Create(filepath.Join(dir, dictFile))
 	if err != nil {
 		return err
