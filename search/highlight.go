@@ -5,7 +5,6 @@ import (
 	"html"
 	"sort"
 	"strings"
-
 )
 
 // Fragment is a piece of document text, marked when it matched the query.

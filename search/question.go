@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
-
 )
 
 // A question in the asker's own words (癫痫要留意什么, or a pasted

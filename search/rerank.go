@@ -11,7 +11,6 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
-
 )
 
 // Some optional clauses of a text query are constant bonuses that bleve

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"healthsearch/analysis"
 	"strings"
-
 )
 
 //go:embed stopwords.txt

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-
 )
 
 // TestSynonymFile checks the shipped synonym sets the way they are used: a
