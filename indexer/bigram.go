@@ -1,12 +1,13 @@
 package indexer
 
 import (
-	"healthsearch/analysis"
 	"unicode/utf8"
 	"unsafe"
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
 )
 
 // The bigram fields keep no term vectors, so all the index keeps of their

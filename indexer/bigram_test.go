@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"github.com/blevesearch/bleve/v2"
-	"healthsearch/analysis"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
 )
 
 // bigramFrequencies must count what the bigram analyzer and

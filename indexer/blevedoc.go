@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"fmt"
-	"healthsearch/analysis"
 	"unsafe"
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
@@ -10,6 +9,8 @@ import (
 	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
 )
 
 // docMapper turns a Document into the bleve document that

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"golang.org/x/sync/errgroup"
-	"healthsearch/analysis"
-	"healthsearch/page"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +22,9 @@ import (
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
+	"healthsearch/page"
 )
 
 // Enrichment is what enrichment adds to a document.

@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"fmt"
-	"healthsearch/page"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"healthsearch/page"
 )
 
 var buildSeedsDir = filepath.Join("..", "seeds")

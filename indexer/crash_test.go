@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"healthsearch/analysis"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 	"healthsearch/search"
 )

@@ -3,11 +3,12 @@ package indexer
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"healthsearch/analysis"
-	"healthsearch/page"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"healthsearch/analysis"
+	"healthsearch/page"
 )
 
 // Document types.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"healthsearch/page"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"healthsearch/page"
 )
 
 // hostileHeapLimit is a generous bound on the heap of a build over hostile

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"healthsearch/analysis"
-	"healthsearch/page"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,6 +21,9 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
+	"healthsearch/page"
 )
 
 // The build maps documents and writes segments itself rather than through

@@ -1,13 +1,13 @@
 package search
 
 import (
-	"healthsearch/analysis"
 	"strings"
 	"unicode/utf8"
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

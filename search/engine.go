@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"healthsearch/analysis"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

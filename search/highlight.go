@@ -1,10 +1,11 @@
 package search
 
 import (
-	"healthsearch/analysis"
 	"html"
 	"sort"
 	"strings"
+
+	"healthsearch/analysis"
 )
 
 // Fragment is a piece of document text, marked when it matched the query.

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"healthsearch/analysis"
 	"math"
 	"slices"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

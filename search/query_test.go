@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"healthsearch/analysis"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

@@ -2,12 +2,13 @@ package search
 
 import (
 	"cmp"
-	"healthsearch/analysis"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"healthsearch/analysis"
 )
 
 // A question in the asker's own words (癫痫要留意什么, or a pasted

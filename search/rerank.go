@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"healthsearch/analysis"
 	"slices"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
+
+	"healthsearch/analysis"
 )
 
 // Some optional clauses of a text query are constant bonuses that bleve

@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"healthsearch/analysis"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"errors"
-	"healthsearch/page"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"healthsearch/indexer"
+	"healthsearch/page"
 )
 
 func doSearch(t *testing.T, req Request) *Result {

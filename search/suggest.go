@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
-	"healthsearch/analysis"
 	"math"
 	"sort"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 	"github.com/mozillazg/go-pinyin"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 )
 

@@ -5,8 +5,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"healthsearch/analysis"
 	"strings"
+
+	"healthsearch/analysis"
 )
 
 //go:embed stopwords.txt

@@ -1,11 +1,12 @@
 package search
 
 import (
-	"healthsearch/analysis"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"healthsearch/analysis"
 )
 
 // TestSynonymFile checks the shipped synonym sets the way they are used: a

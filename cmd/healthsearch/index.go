@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"healthsearch/analysis"
-	"healthsearch/search"
 	"io"
 	"io/fs"
 	"os"
@@ -20,8 +18,10 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 	"healthsearch/indexer/enrich"
+	"healthsearch/search"
 )
 
 func runIndex(args []string, stdout, stderr io.Writer) error {

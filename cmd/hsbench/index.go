@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"healthsearch/analysis"
-	"healthsearch/page"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,7 +16,9 @@ import (
 	"syscall"
 	"time"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
+	"healthsearch/page"
 )
 
 // IndexRun is one build of the index, with the gse bound over its text.
