@@ -379,7 +379,7 @@ func facetValues(counted []termCount, sel []string, byValueDesc bool) []FacetVal
 	out := []FacetValue{}
 	seen := map[string]bool{}
 	for _, t := range counted {
-		out = append(out, FacetValue{Value: t.term, Count: t.count, Selected: containsStr(sel, t.term)})
+		out = append(out, FacetValue{Value: t.term, Count: t.count, Selected: slices.Contains(sel, t.term)})
 		seen[t.term] = true
 	}
 	// A selected value always shows, so the user can unselect it.
@@ -399,15 +399,6 @@ func facetValues(counted []termCount, sel []string, byValueDesc bool) []FacetVal
 		})
 	}
 	return out
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func toHit(h *bsearch.DocumentMatch, hl *highlighter) Hit {

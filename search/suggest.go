@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -481,7 +482,7 @@ func (c *pinyinCache) reading(r rune) []string {
 	}
 	var rs []string
 	for _, p := range pinyin.SinglePinyin(r, c.args) {
-		if p != "" && !containsStr(rs, p) {
+		if p != "" && !slices.Contains(rs, p) {
 			rs = append(rs, p)
 		}
 	}
@@ -529,10 +530,10 @@ func (c *pinyinCache) keys(s string, variants int) []string {
 	}
 	out := make([]string, 0, 2*len(acc))
 	for _, a := range acc {
-		if !containsStr(out, a.full) {
+		if !slices.Contains(out, a.full) {
 			out = append(out, a.full)
 		}
-		if !containsStr(out, a.initials) {
+		if !slices.Contains(out, a.initials) {
 			out = append(out, a.initials)
 		}
 	}
