@@ -41,6 +41,10 @@ type collectOptions struct {
 	// document must have one of (nil: no filter). The counts of a facet
 	// with a filter leave out that filter.
 	filters []map[uint32]bool
+	// dateRange, when set, is the date facet's filter: documents dated
+	// outside [from, to] (or undated) fail it, and the month counts leave
+	// it out as each facet's counts leave out its own filter.
+	dateRange *[2]int64
 	// noEchoes leaves out the related items that repeat an article's
 	// title (docTable.echo).
 	noEchoes bool
@@ -211,7 +215,12 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		// for none, -2 for more than one.
 		failed := -1
 		for i, set := range o.filters {
-			if set != nil && !t.facets[i].has(doc, set) {
+			fails := set != nil && !t.facets[i].has(doc, set)
+			if i == facetDate && o.dateRange != nil {
+				d := t.date[doc]
+				fails = fails || d < o.dateRange[0] || d > o.dateRange[1]
+			}
+			if fails {
 				if failed != -1 {
 					failed = -2
 					break

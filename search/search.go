@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -190,6 +191,11 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 			opts.filters[i] = g.table.facets[i].ordinals(sel)
 		}
 	}
+	// The date range likewise: the month facet counts without it, so the
+	// other months stay choosable (in the JSON API as on the page).
+	if from, to, ok := dateBounds(req); ok {
+		opts.dateRange = &[2]int64{from, to}
+	}
 	// With a province or topic filter, the steps that may relax further
 	// are counted with the filter as a query clause: its postings lead the
 	// conjunction, where the collector would read every text match to drop
@@ -325,11 +331,15 @@ func facetFilterQueries(req Request) []query.Query {
 		}
 		out = append(out, query.NewDisjunctionQuery(qs))
 	}
+	if req.DateFrom != "" || req.DateTo != "" {
+		out = append(out, dateRangeQuery(req))
+	}
 	return out
 }
 
-// filterQueries returns the filters the index applies: type, city and date.
-// Province and topic are the collector's (collectOptions.filters).
+// filterQueries returns the filters the index applies: type and city.
+// Province, topic and date are the collector's (collectOptions.filters and
+// dateRange), which makes their facets disjunctive.
 func filterQueries(req Request) []query.Query {
 	var out []query.Query
 	anyOf := func(field string, vals []string) {
@@ -349,23 +359,43 @@ func filterQueries(req Request) []query.Query {
 		anyOf(indexer.FieldType, []string{req.Type})
 	}
 	anyOf(indexer.FieldCities, req.Cities)
-	if req.DateFrom != "" || req.DateTo != "" {
-		var from, to time.Time
-		if req.DateFrom != "" {
-			from, _ = time.Parse(time.DateOnly, req.DateFrom)
-		}
-		if req.DateTo != "" {
-			to, _ = time.Parse(time.DateOnly, req.DateTo)
-			// Inclusive of the whole last day.
-			to = to.Add(24*time.Hour - time.Nanosecond)
-		}
-		incl := true
-		d := query.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
-		d.SetField(indexer.FieldDate)
-		d.SetBoost(filterBoost)
-		out = append(out, d)
-	}
 	return out
+}
+
+// dateBounds returns the request's date range as the doc table holds
+// dates (Unix nanoseconds, inclusive of the whole last day), ok false when
+// the request has none.
+func dateBounds(req Request) (from, to int64, ok bool) {
+	if req.DateFrom == "" && req.DateTo == "" {
+		return 0, 0, false
+	}
+	from, to = math.MinInt64+1, math.MaxInt64 // noDate is outside any range
+	if t, err := time.Parse(time.DateOnly, req.DateFrom); err == nil && req.DateFrom != "" {
+		from = t.UnixNano()
+	}
+	if t, err := time.Parse(time.DateOnly, req.DateTo); err == nil && req.DateTo != "" {
+		to = t.Add(24*time.Hour - time.Nanosecond).UnixNano()
+	}
+	return from, to, true
+}
+
+// dateRangeQuery is the date range as a query clause, for the counting
+// passes that do not go through the collector's filters.
+func dateRangeQuery(req Request) query.Query {
+	var from, to time.Time
+	if req.DateFrom != "" {
+		from, _ = time.Parse(time.DateOnly, req.DateFrom)
+	}
+	if req.DateTo != "" {
+		to, _ = time.Parse(time.DateOnly, req.DateTo)
+		// Inclusive of the whole last day.
+		to = to.Add(24*time.Hour - time.Nanosecond)
+	}
+	incl := true
+	d := query.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
+	d.SetField(indexer.FieldDate)
+	d.SetBoost(filterBoost)
+	return d
 }
 
 func combine(text query.Query, filters []query.Query) query.Query {

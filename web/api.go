@@ -30,6 +30,27 @@ func (s *Server) apiSearch(c *gin.Context) {
 	c.JSON(http.StatusOK, res)
 }
 
+// apiHints answers what a search that found nothing can try instead: the
+// same parameters as /api/search.
+func (s *Server) apiHints(c *gin.Context) {
+	req, err := search.ParseRequest(c.Request.URL.Query())
+	if err != nil {
+		badRequest(c, err)
+		return
+	}
+	h, err := s.s.Hints(c.Request.Context(), req)
+	if err != nil {
+		var re *search.RequestError
+		if errors.As(err, &re) {
+			badRequest(c, err)
+			return
+		}
+		s.internalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, h)
+}
+
 func badRequest(c *gin.Context, err error) {
 	apiError(c, http.StatusBadRequest, "bad_request", err.Error())
 }

@@ -70,6 +70,9 @@ func (b brokenSearcher) AllFacets(context.Context) (search.Facets, error) {
 	return search.Facets{}, b.err
 }
 func (b brokenSearcher) Ready(context.Context) error { return b.err }
+func (b brokenSearcher) Hints(context.Context, search.Request) (*search.Hints, error) {
+	return nil, b.err
+}
 
 // stubReindexer answers Start with err, for the answers a real build
 // cannot produce on demand (busy, failing to start).
@@ -223,6 +226,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"search explained", live, get("/api/search?explain=1&q=" + q("医保卡跨省")), 200},
 		{"search explained, a question", live, get("/api/search?explain=1&q=" + q("请问一下医保卡能不能在外地的医院看病报销呢")), 200},
 		{"search explain not a flag", live, get("/api/search?explain=yes&q=x"), 400},
+		{"hints for a filtered search that finds nothing", live, get("/api/hints?q=" + q("医保卡 跨省") + "&province=" + q("西藏") + "&topic=" + q("疫苗") + "&date_from=2020-01-01&date_to=2020-01-31"), 200},
+		{"hints for a query that finds nothing", live, get("/api/hints?q=" + q("医保卡qqzxwv")), 200},
+		{"hints with a bad parameter", live, get("/api/hints?size=0"), 400},
+		{"hints engine failure", failing, get("/api/hints?q=x"), 500},
+		{"hints timeout", slow, get("/api/hints?q=x"), 503},
+		{"search with fuzzy pinyin", live, get("/api/search?fuzzy_pinyin=1&q=" + q("医保卡跨森")), 200},
 		{"search matching some words", live, get("/api/search?q=" + q("医保卡 zqxjvbnm")), 200},
 		{"search from an allowed origin", live, withHeader(get("/api/search?q="+q("医保")), "Origin", allowed), 200},
 		{"search size 0", live, get("/api/search?size=0"), 400},

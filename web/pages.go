@@ -563,15 +563,9 @@ func (s *Server) searchPage(c *gin.Context) {
 				URL: q.with(func(n *pageQuery) { n.Sort = o.value }).url()})
 		}
 	}
+	// The month facet is disjunctive in the engine: it counts without the
+	// date range, so other months stay choosable.
 	months := res.Facets.Date
-	if q.DateFrom != "" || q.DateTo != "" {
-		// The month facet counts inside the date range, which leaves only
-		// the chosen month; count without it, so other months stay choosable.
-		wide := q.with(func(n *pageQuery) { n.DateFrom, n.DateTo = "", ""; n.Size = 1 })
-		if all, err := s.s.Search(ctx, wide.request()); err == nil {
-			months = all.Facets.Date
-		}
-	}
 	switch {
 	case res.Corrected != "":
 		p.Correction = &correction{Text: res.Corrected, URL: pageQuery{Q: res.Corrected}.url(), Applied: true,
@@ -583,8 +577,9 @@ func (s *Server) searchPage(c *gin.Context) {
 	p.Pager, p.PastEnd = newPager(q, res.Total)
 	if res.Total == 0 {
 		p.NoResults = true
-		p.DropFilter = s.dropFilterHints(ctx, q)
-		p.Similar = s.similarQueries(ctx, q)
+		if h, err := s.s.Hints(ctx, q.request()); err == nil {
+			p.DropFilter, p.Similar = hintLinks(q, h)
+		}
 		for _, e := range exampleQueries {
 			p.Examples = append(p.Examples, link{Label: e, URL: pageQuery{Q: e}.url()})
 		}
@@ -758,100 +753,34 @@ func newPager(q pageQuery, total uint64) (*pager, string) {
 	return p, ""
 }
 
-// maxDropHints bounds the extra searches a fruitless search costs.
-const maxDropHints = 6
-
-// dropFilterHints offers the search without each filter, with how many
-// results that would give, best first; filters that would not help are
-// left out.
-func (s *Server) dropFilterHints(ctx context.Context, q pageQuery) []link {
-	if !q.hasFilters() {
-		return nil
-	}
-	chips := filterChips(q)
-	for i, ch := range chips {
-		_, value, _ := strings.Cut(ch.Label, "：")
-		chips[i].Label = "去掉“" + value + "”"
-	}
-	if len(chips) > 1 {
-		chips = append(chips, link{Label: "去掉全部筛选条件", URL: pageQuery{Q: q.Q, Sort: q.Sort, Size: q.Size}.url()})
-	}
-	var out []link
-	for i, ch := range chips {
-		if i == maxDropHints {
-			break
-		}
-		u, err := url.Parse(ch.URL)
-		if err != nil {
+// hintLinks turns the engine's hints into links: each filter whose removal
+// finds results, labelled as its chip is, and the similar queries.
+func hintLinks(q pageQuery, h *search.Hints) (drops, similar []link) {
+	for _, d := range h.DropFilters {
+		var label string
+		var n pageQuery
+		switch d.Param {
+		case "":
+			label, n = "去掉全部筛选条件", pageQuery{Q: q.Q, Sort: q.Sort, Size: q.Size, Exact: q.Exact, FuzzyPinyin: q.FuzzyPinyin}
+		case "type":
+			label, n = "去掉“"+typeLabel(q.Type)+"”", q.with(func(n *pageQuery) { n.Type = "" })
+		case "province":
+			label, n = "去掉“"+d.Value+"”", q.with(func(n *pageQuery) { n.Provinces = toggled(n.Provinces, d.Value) })
+		case "city":
+			label, n = "去掉“"+d.Value+"”", q.with(func(n *pageQuery) { n.Cities = toggled(n.Cities, d.Value) })
+		case "topic":
+			label, n = "去掉“"+d.Value+"”", q.with(func(n *pageQuery) { n.Topics = toggled(n.Topics, d.Value) })
+		case "date":
+			label, n = "去掉“"+dateRangeLabel(q.DateFrom, q.DateTo)+"”", q.with(func(n *pageQuery) { n.DateFrom, n.DateTo = "", "" })
+		default:
 			continue
 		}
-		req, err := search.ParseRequest(u.Query())
-		if err != nil {
-			continue
-		}
-		req.Size = 1
-		res, err := s.s.Search(ctx, req)
-		if err != nil || res.Total == 0 {
-			continue
-		}
-		out = append(out, link{Label: ch.Label, URL: ch.URL, Count: int(min(res.Total, math.MaxInt32))})
+		drops = append(drops, link{Label: label, URL: n.url(), Count: int(min(d.Total, math.MaxInt32))})
 	}
-	slices.SortStableFunc(out, func(a, b link) int { return b.Count - a.Count })
-	return out
-}
-
-// maxSimilar bounds the similar queries offered.
-const maxSimilar = 8
-
-// similarQueries offers other queries close to one that found nothing:
-// completions of the query or of its first characters, and the query
-// without one of its words.
-func (s *Server) similarQueries(ctx context.Context, q pageQuery) []link {
-	text := strings.TrimSpace(q.Q)
-	if text == "" {
-		return nil
+	for _, alt := range h.Similar {
+		similar = append(similar, link{Label: alt, URL: q.with(func(n *pageQuery) { n.Q = alt }).url()})
 	}
-	seen := map[string]bool{text: true}
-	var out []link
-	add := func(alt string) {
-		alt = strings.TrimSpace(alt)
-		if alt == "" || seen[alt] || len(out) == maxSimilar {
-			return
-		}
-		seen[alt] = true
-		out = append(out, link{Label: alt, URL: q.with(func(n *pageQuery) { n.Q = alt }).url()})
-	}
-	if words := strings.Fields(text); len(words) > 1 {
-		for i := range words {
-			add(strings.Join(slices.Delete(slices.Clone(words), i, i+1), " "))
-		}
-	}
-	runes := []rune(text)
-	// Two letters of Latin text are pinyin initials of half the corpus;
-	// two Han characters are already a word.
-	shortest := 2
-	if isASCII(text) {
-		shortest = 3
-	}
-	for k := min(len(runes), 50); k >= shortest && len(out) < maxSimilar/2; k-- {
-		sug, err := s.s.Suggest(ctx, string(runes[:k]), maxSimilar)
-		if err != nil {
-			break
-		}
-		for _, sg := range sug {
-			add(sg.Text)
-		}
-	}
-	return out
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+	return drops, similar
 }
 
 type articlePage struct {

@@ -616,7 +616,15 @@ func TestSearchPageNoResults(t *testing.T) {
 
 func TestSimilarQueries(t *testing.T) {
 	seedHandler(t)
-	s := &Server{s: seedSite.engine}
+	similarQueries := func(q pageQuery) []link {
+		t.Helper()
+		h, err := seedSite.engine.Hints(context.Background(), q.request())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, similar := hintLinks(q, h)
+		return similar
+	}
 	texts := func(ls []link) []string {
 		var out []string
 		for _, l := range ls {
@@ -625,7 +633,7 @@ func TestSimilarQueries(t *testing.T) {
 		return out
 	}
 	// Completions of the query's beginning.
-	got := s.similarQueries(context.Background(), pageQuery{Q: "医保卡qqzxwv", Provinces: []string{"广西"}})
+	got := similarQueries(pageQuery{Q: "医保卡qqzxwv", Provinces: []string{"广西"}})
 	if len(got) == 0 {
 		t.Fatal("no similar queries")
 	}
@@ -638,13 +646,13 @@ func TestSimilarQueries(t *testing.T) {
 		}
 	}
 	// The query without one of its words.
-	got = s.similarQueries(context.Background(), pageQuery{Q: "异地 qqzxwv 备案"})
+	got = similarQueries(pageQuery{Q: "异地 qqzxwv 备案"})
 	for _, want := range []string{"qqzxwv 备案", "异地 备案", "异地 qqzxwv"} {
 		if !slices.Contains(texts(got), want) {
 			t.Errorf("similar queries %q lack %q", texts(got), want)
 		}
 	}
-	if got := s.similarQueries(context.Background(), pageQuery{Q: "qqzxwv"}); len(got) != 0 {
+	if got := similarQueries(pageQuery{Q: "qqzxwv"}); len(got) != 0 {
 		t.Errorf("gibberish gets %q", texts(got))
 	}
 }
@@ -814,6 +822,12 @@ func (hostileSearcher) AllFacets(context.Context) (search.Facets, error) {
 }
 
 func (hostileSearcher) Ready(context.Context) error { return nil }
+
+// Hints come back hostile too: a filter value and similar queries that
+// try to break out of the markup.
+func (hostileSearcher) Hints(context.Context, search.Request) (*search.Hints, error) {
+	return &search.Hints{DropFilters: []search.DroppedFilter{{Param: "province", Value: hostile, Total: 3}}, Similar: []string{hostile}}, nil
+}
 
 func TestPagesEscapeDocumentText(t *testing.T) {
 	h := NewHandler(hostileSearcher{}, Options{})

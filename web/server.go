@@ -22,6 +22,9 @@ type Searcher interface {
 	Search(ctx context.Context, req search.Request) (*search.Result, error)
 	Document(ctx context.Context, id string) (*search.Document, error)
 	Suggest(ctx context.Context, prefix string, n int) ([]search.Suggestion, error)
+	// Hints are offered for a search that found nothing; their searches
+	// are not user searches and are not observed as such.
+	Hints(ctx context.Context, req search.Request) (*search.Hints, error)
 	AllFacets(ctx context.Context) (search.Facets, error)
 	Ready(ctx context.Context) error
 }
@@ -103,6 +106,7 @@ func NewHandler(s Searcher, opts Options) http.Handler {
 	api.GET("/search", srv.apiSearch)
 	api.GET("/articles/:id", srv.apiDocument)
 	api.GET("/suggest", srv.apiSuggest)
+	api.GET("/hints", srv.apiHints)
 	api.GET("/facets", srv.apiFacets)
 	api.GET("/openapi.json", serveOpenAPI)
 	srv.registerPages(r)
