@@ -10,6 +10,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	"healthsearch/internal/scorchx"
 )
 
 // Searches run their query's searcher themselves instead of through
@@ -80,8 +81,7 @@ func searchContext(ctx context.Context, m mapping.IndexMapping) context.Context 
 	if im, ok := m.(*mapping.IndexMappingImpl); ok && im.ScoringModel == index.BM25Scoring {
 		model = index.BM25Scoring
 	}
-	return context.WithValue(ctx, bsearch.GetScoringModelCallbackKey,
-		bsearch.GetScoringModelCallbackFn(func() string { return model }))
+	return scorchx.WithScoringModel(ctx, model)
 }
 
 // parallelCount is the size of a searcher (bleve's Count: the postings
@@ -189,7 +189,7 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		var dm *bsearch.DocumentMatch
 		var err error
 		if n == 0 && from > 0 {
-			dm, err = s.Advance(bctx, internalID(from))
+			dm, err = s.Advance(bctx, scorchx.InternalID(from))
 		} else {
 			dm, err = s.Next(bctx)
 		}
@@ -199,7 +199,7 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		if dm == nil {
 			break
 		}
-		doc, ok := docNum(dm.IndexInternalID)
+		doc, ok := scorchx.DocNum(dm.IndexInternalID)
 		if !ok || int(doc) >= t.size {
 			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
 		}
@@ -344,7 +344,7 @@ func loadHits(r index.IndexReader, hits []hitRef, fields []string) ([]*bsearch.D
 	req := &bleve.SearchRequest{Fields: fields}
 	out := make([]*bsearch.DocumentMatch, 0, len(hits))
 	for _, h := range hits {
-		iid := internalID(h.doc)
+		iid := scorchx.InternalID(h.doc)
 		id, err := r.ExternalID(iid)
 		if err != nil {
 			return nil, fmt.Errorf("load hit: %w", err)

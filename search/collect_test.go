@@ -14,6 +14,7 @@ import (
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
+	"healthsearch/internal/scorchx"
 )
 
 // The doc table must say what the index says: every document's id order,
@@ -46,7 +47,7 @@ func TestDocTableMatchesStoredDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc, ok := docNum(iid)
+		doc, ok := scorchx.DocNum(iid)
 		if !ok || !tab.live[doc] {
 			t.Fatalf("%s: document %x not live in the table", h.ID, []byte(iid))
 		}
@@ -169,7 +170,7 @@ func TestPhraseCheckMatchesBleve(t *testing.T) {
 			want := map[uint32]bool{}
 			for _, h := range res.Hits {
 				iid, _ := r.InternalID(h.ID)
-				d, _ := docNum(iid)
+				d, _ := scorchx.DocNum(iid)
 				want[d] = true
 			}
 			b := &phraseBonus{text: analysis.FoldText(text), field: field, bonus: 1}
@@ -303,7 +304,7 @@ func TestLazyCoverScoresAndBound(t *testing.T) {
 			if dm == nil {
 				break
 			}
-			d, _ := docNum(dm.IndexInternalID)
+			d, _ := scorchx.DocNum(dm.IndexInternalID)
 			want[d] = dm.Score
 		}
 		b := lc.builds[0]

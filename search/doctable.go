@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
+	"healthsearch/internal/scorchx"
 )
 
 // A generation never changes once published, so what every search needs
@@ -55,29 +55,6 @@ func (c *facetColumn) of(doc uint32) []uint32 {
 	return c.ords[c.off[doc]:c.off[doc+1]]
 }
 
-// docNum is the document number of a scorch internal id: eight bytes, big
-// endian, numbering the documents of all segments of a snapshot in turn.
-func docNum(id index.IndexInternalID) (uint32, bool) {
-	if len(id) != 8 {
-		return 0, false
-	}
-	n := binary.BigEndian.Uint64(id)
-	if n > math.MaxUint32 {
-		return 0, false
-	}
-	return uint32(n), true
-}
-
-func internalID(doc uint32) index.IndexInternalID {
-	id := make(index.IndexInternalID, 8)
-	putDocNum(id, doc)
-	return id
-}
-
-func putDocNum(id index.IndexInternalID, doc uint32) {
-	binary.BigEndian.PutUint64(id, uint64(doc))
-}
-
 // postings calls fn with the number of every document containing term in field.
 func postings(r index.IndexReader, field, term string, fn func(doc uint32)) error {
 	tfr, err := r.TermFieldReader(context.Background(), []byte(term), field, false, false, false)
@@ -94,7 +71,7 @@ func postings(r index.IndexReader, field, term string, fn func(doc uint32)) erro
 		if d == nil {
 			return nil
 		}
-		n, ok := docNum(d.ID)
+		n, ok := scorchx.DocNum(d.ID)
 		if !ok {
 			return fmt.Errorf("unexpected internal document id %x", []byte(d.ID))
 		}

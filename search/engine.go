@@ -65,6 +65,8 @@ type generation struct {
 	suggest *suggester
 	table   *docTable
 	speller *speller
+	// stats caches the BM25 statistics of the generation (scorer.go).
+	stats *fieldStats
 }
 
 // Open opens the live generation of dir.
@@ -109,7 +111,7 @@ func openGeneration(path string) (*generation, error) {
 		idx.Close()
 		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)
 	}
-	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta}
+	g := &generation{name: filepath.Base(path), path: path, idx: idx, docs: n, meta: meta, stats: newFieldStats()}
 	if err := g.load(); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("open generation %s: %w", filepath.Base(path), err)

@@ -12,6 +12,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
+	"healthsearch/internal/scorchx"
 )
 
 // Explain (Request.Explain, `explain=1`, `healthsearch query --explain`)
@@ -173,12 +174,12 @@ func explainHits(ctx context.Context, r index.IndexReader, m mapping.IndexMappin
 	}
 	for _, i := range order {
 		doc := hits[i].doc
-		dm, err := s.Advance(sctx, internalID(doc))
+		dm, err := s.Advance(sctx, scorchx.InternalID(doc))
 		if err != nil {
 			return nil, fmt.Errorf("explain: %w", err)
 		}
 		he := &HitExplanation{Matches: []ExplainMatch{}}
-		if n, ok := docNum(dm.IndexInternalID); dm != nil && ok && n == doc {
+		if n, ok := scorchx.DocNum(dm.IndexInternalID); dm != nil && ok && n == doc {
 			he.Text = roundScore(dm.Score)
 			collectLabels(dm.Expl, he)
 			sort.SliceStable(he.Matches, func(a, b int) bool { return he.Matches[a].Score > he.Matches[b].Score })

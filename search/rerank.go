@@ -12,6 +12,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/analysis"
+	"healthsearch/internal/scorchx"
 )
 
 // Some optional clauses of a text query are constant bonuses that bleve
@@ -114,7 +115,7 @@ func (b *lazyBuild) score(ctx *bsearch.SearchContext, doc uint32) (float64, erro
 		if b.cur != nil {
 			ctx.DocumentMatchPool.Put(b.cur)
 		}
-		dm, err := b.s.Advance(ctx, internalID(doc))
+		dm, err := b.s.Advance(ctx, scorchx.InternalID(doc))
 		if err != nil {
 			return 0, err
 		}
@@ -122,7 +123,7 @@ func (b *lazyBuild) score(ctx *bsearch.SearchContext, doc uint32) (float64, erro
 			b.cur, b.done = nil, true
 			return 0, nil
 		}
-		n, ok := docNum(dm.IndexInternalID)
+		n, ok := scorchx.DocNum(dm.IndexInternalID)
 		if !ok {
 			return 0, fmt.Errorf("unexpected internal document id %x", []byte(dm.IndexInternalID))
 		}
@@ -343,7 +344,7 @@ func (c *cursor) at(doc uint32) (*index.TermFieldDoc, error) {
 		if c.id == nil {
 			c.id = make(index.IndexInternalID, 8)
 		}
-		putDocNum(c.id, doc)
+		scorchx.PutDocNum(c.id, doc)
 		next, err := c.tfr.Advance(c.id, c.cur)
 		if err != nil {
 			return nil, err
@@ -352,7 +353,7 @@ func (c *cursor) at(doc uint32) (*index.TermFieldDoc, error) {
 			c.done = true
 			return nil, nil
 		}
-		n, _ := docNum(next.ID)
+		n, _ := scorchx.DocNum(next.ID)
 		c.cur, c.doc = next, n
 	}
 	if c.doc == doc {

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/searcher"
 	index "github.com/blevesearch/bleve_index_api"
+	"healthsearch/internal/scorchx"
 )
 
 // bleve's disjunction multiplies the sum of its matching clauses by a
@@ -107,10 +107,11 @@ func (s *unionSearcher) set(i int, dm *bsearch.DocumentMatch) error {
 		s.nums[i] = exhausted
 		return nil
 	}
-	if len(dm.IndexInternalID) != 8 {
+	n, ok := scorchx.Num(dm.IndexInternalID)
+	if !ok {
 		return fmt.Errorf("unexpected internal document id %x", []byte(dm.IndexInternalID))
 	}
-	s.nums[i] = binary.BigEndian.Uint64(dm.IndexInternalID)
+	s.nums[i] = n
 	return nil
 }
 
@@ -183,10 +184,10 @@ func (s *unionSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 
 // Advance moves to the first match at or after id.
 func (s *unionSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
-	if len(id) != 8 {
+	target, ok := scorchx.Num(id)
+	if !ok {
 		return nil, fmt.Errorf("unexpected internal document id %x", []byte(id))
 	}
-	target := binary.BigEndian.Uint64(id)
 	for i, c := range s.children {
 		if s.initialized {
 			if s.nums[i] >= target {
@@ -416,10 +417,12 @@ func (q *wordQuery) partsSearcher(ctx context.Context, r index.IndexReader, v va
 // searchers here get the average number of distinct terms per document
 // instead (Σ document frequencies / documents), the same for every build.
 
-// fieldStats caches the per-field totals of one index snapshot (a read-only
-// generation keeps its snapshot). Like the segmenter, the cache is shared
-// on purpose: summing a field's dictionary takes up to ~100 ms on the
-// corpus, too slow for every query, and a query only sees its snapshot.
+// fieldStats caches the per-field totals of one generation, which is
+// read-only: summing a field's dictionary takes up to ~100 ms on the
+// corpus, too slow for every query. Each generation has its own
+// (generation.stats), and a search finds it in its context (withStats):
+// bleve's searcher interface passes nothing else down to the term
+// searchers.
 type fieldStats struct {
 	mu     sync.Mutex
 	totals map[string]int
@@ -430,12 +433,31 @@ type fieldStats struct {
 	dfs map[[2]string]uint64
 }
 
-// maxCachedDFs bounds the document frequencies cached per snapshot.
+func newFieldStats() *fieldStats { return &fieldStats{totals: map[string]int{}} }
+
+// maxCachedDFs bounds the document frequencies cached per generation.
 const maxCachedDFs = 1 << 16
+
+type statsKey struct{}
+
+// withStats returns ctx carrying st, the statistics of the generation a
+// search reads.
+func withStats(ctx context.Context, st *fieldStats) context.Context {
+	return context.WithValue(ctx, statsKey{}, st)
+}
+
+// statsOf returns the generation's statistics from ctx, or fresh ones
+// (nothing cached) when a caller did not set them.
+func statsOf(ctx context.Context) *fieldStats {
+	if st, ok := ctx.Value(statsKey{}).(*fieldStats); ok {
+		return st
+	}
+	return newFieldStats()
+}
 
 // docFreq is the number of documents of r whose field has term.
 func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint64, error) {
-	st := snapshotStats(r)
+	st := statsOf(ctx)
 	key := [2]string{field, term}
 	st.mu.Lock()
 	n, ok := st.dfs[key]
@@ -458,32 +480,9 @@ func docFreq(ctx context.Context, r index.IndexReader, field, term string) (uint
 	return n, nil
 }
 
-var (
-	statsMu    sync.Mutex
-	statsCache = map[index.IndexReader]*fieldStats{}
-)
-
-// maxCachedSnapshots bounds the cache: generations are replaced rarely,
-// and a dropped entry is only recomputed.
-const maxCachedSnapshots = 8
-
-func snapshotStats(r index.IndexReader) *fieldStats {
-	statsMu.Lock()
-	defer statsMu.Unlock()
-	st := statsCache[r]
-	if st == nil {
-		if len(statsCache) >= maxCachedSnapshots {
-			clear(statsCache)
-		}
-		st = &fieldStats{totals: map[string]int{}}
-		statsCache[r] = st
-	}
-	return st
-}
-
 // withFieldStats returns ctx carrying BM25 statistics for field.
 func withFieldStats(ctx context.Context, r index.IndexReader, docs uint64, field string) (context.Context, error) {
-	st := snapshotStats(r)
+	st := statsOf(ctx)
 	st.mu.Lock()
 	total, ok := st.totals[field]
 	if !ok {
@@ -508,10 +507,7 @@ func withFieldStats(ctx context.Context, r index.IndexReader, docs uint64, field
 		st.totals[field] = total
 	}
 	st.mu.Unlock()
-	return context.WithValue(ctx, bsearch.BM25StatsKey, &bsearch.BM25Stats{
-		DocCount:         float64(docs),
-		FieldCardinality: map[string]int{field: total},
-	}), nil
+	return scorchx.WithBM25Stats(ctx, docs, field, total), nil
 }
 
 // roundScore keeps nine significant digits. bleve adds up some clauses in

@@ -144,6 +144,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (*Result, error) {
 
 // search runs req on one snapshot, as typed.
 func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader, req Request) (*Result, error) {
+	ctx = withStats(ctx, g.stats)
 	start := time.Now()
 	var err error
 	plan := planQuery(req.Query, e.an, e.vocab)

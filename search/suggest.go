@@ -3,8 +3,8 @@ package search
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -13,12 +13,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	index "github.com/blevesearch/bleve_index_api"
 	"github.com/mozillazg/go-pinyin"
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
+	"healthsearch/internal/scorchx"
 )
 
 // Suggestion is one autocomplete entry.
@@ -127,9 +127,8 @@ type titleDoc struct {
 func readTitles(r index.IndexReader) ([]titleDoc, error) {
 	var docs []titleDoc
 	var err error
-	if snap, ok := r.(*scorch.IndexSnapshot); ok {
-		docs, err = readSegmentTitles(snap)
-	} else {
+	docs, err = readSegmentTitles(r)
+	if err == errNotSnapshot {
 		docs, err = readDocTitles(r)
 	}
 	if err != nil {
@@ -154,7 +153,7 @@ func readDocTitles(r index.IndexReader) ([]titleDoc, error) {
 		if iid == nil {
 			return docs, nil
 		}
-		num, ok := docNum(iid)
+		num, ok := scorchx.DocNum(iid)
 		if !ok {
 			return nil, fmt.Errorf("unexpected internal document id %x", []byte(iid))
 		}
@@ -185,43 +184,37 @@ func readDocTitles(r index.IndexReader) ([]titleDoc, error) {
 	}
 }
 
-// readSegmentTitles visits the stored fields of every live document of
-// each segment directly: no id lookup and no document built per hit. A
-// snapshot numbers its documents segment after segment, deleted ones
-// included, which gives each document's number.
-func readSegmentTitles(snap *scorch.IndexSnapshot) ([]titleDoc, error) {
+// errNotSnapshot says the reader is not one readSegmentTitles can read.
+var errNotSnapshot = errors.New("not a scorch snapshot")
+
+// readSegmentTitles reads the stored fields segment by segment
+// (scorchx.VisitStored): no id lookup and no document built per document.
+// A document's fields come together, _id first.
+func readSegmentTitles(r index.IndexReader) ([]titleDoc, error) {
 	var docs []titleDoc
-	var offset uint64
-	for _, seg := range snap.Segments() {
-		it := seg.DocNumbersLive().Iterator()
-		for it.HasNext() {
-			local := uint64(it.Next())
-			if offset+local > math.MaxUint32 {
-				return nil, fmt.Errorf("document number %d out of range", offset+local)
-			}
-			d := titleDoc{num: uint32(offset + local)}
-			haveTitle := false
-			err := seg.VisitDocument(local, func(field string, _ byte, value []byte, _ []uint64) bool {
-				switch field {
-				case "_id":
-					d.id = string(value)
-				case indexer.FieldTitle:
-					if !haveTitle {
-						d.title, haveTitle = string(value), true
-					}
-				case indexer.FieldArticleIDs:
-					d.articles++
-				}
-				return true
-			})
-			if err != nil {
-				return nil, err
-			}
-			docs = append(docs, d)
+	haveTitle := false
+	ok, err := scorchx.VisitStored(r, func(doc uint32, field string, value []byte) error {
+		if len(docs) == 0 || docs[len(docs)-1].num != doc {
+			docs = append(docs, titleDoc{num: doc})
+			haveTitle = false
 		}
-		offset += seg.Segment().Count()
+		d := &docs[len(docs)-1]
+		switch field {
+		case "_id":
+			d.id = string(value)
+		case indexer.FieldTitle:
+			if !haveTitle {
+				d.title, haveTitle = string(value), true
+			}
+		case indexer.FieldArticleIDs:
+			d.articles++
+		}
+		return nil
+	})
+	if !ok {
+		return nil, errNotSnapshot
 	}
-	return docs, nil
+	return docs, err
 }
 
 // collectTerms returns the words of the title field with their document
