@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -84,8 +85,51 @@ func bothDicts(t *testing.T) map[string]*Tokenizer {
 }
 
 func TestCutHanMatchesGse(t *testing.T) {
-	texts := dagTexts(t)
-	for mode, tk := range bothDicts(t) {
+	compareCuts(t, dagTexts(t), bothDicts(t))
+}
+
+// The whole generated corpus (7,264 pages of real medical Q&A, made by the
+// repository's generator) cuts as gse cuts it. Under the race detector,
+// which slows gse's Cut tenfold, every sixteenth page (`go test ./analysis` without -race checks them all: 1.6 million runs).
+func TestCutHanMatchesGseCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates the corpus")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 not found: no corpus pages")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(py, filepath.Join("..", "corpus", "make_pages.py"), "--out", dir, "-q")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make_pages.py: %v\n%s", err, out)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*.txt"))
+	if err != nil || len(files) < 7000 {
+		t.Fatalf("%d corpus pages: %v", len(files), err)
+	}
+	step := 1
+	if raceEnabled {
+		step = 16
+	}
+	var texts []string
+	for i := 0; i < len(files); i += step {
+		data, err := os.ReadFile(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(data))
+	}
+	tk, err := NewTokenizer(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareCuts(t, texts, map[string]*Tokenizer{"table": tk})
+}
+
+func compareCuts(t *testing.T, texts []string, tokenizers map[string]*Tokenizer) {
+	t.Helper()
+	for mode, tk := range tokenizers {
 		var sc hanScratch
 		runs := 0
 		for _, text := range texts {
