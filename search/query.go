@@ -21,7 +21,7 @@ import (
 )
 
 // Ranking weights, measured with `make eval` (eval/README.md). Scores are
-// BM25 with one idf per query word (scorer.go), so the weights below compare
+// BM25 with one idf per query word (wordquery.go), so the weights below compare
 // like with like.
 //
 // A query word found in the title says most about what a document is about.
