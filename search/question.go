@@ -33,16 +33,6 @@ import (
 // article's title collapse into the article (docTable.echo), which the
 // article bonus already ranks first.
 
-// questionRunes is the number of Han characters from which a query is a
-// question in the asker's words rather than a few search words: the ask
-// sets' questions have 6–40, their descriptions up to 100; titles typed as
-// known items have 4–12 (measured: 8 loses known-item MRR, 14 loses the
-// shorter questions).
-const questionRunes = 12
-
-// weightQuestionSynonym scales the bigrams of a question word's synonyms.
-const weightQuestionSynonym = 0.8
-
 // isQuestion reports whether plan is a question ranked by questionQuery.
 func isQuestion(plan *queryPlan) bool {
 	if len(plan.required()) < 2 {
