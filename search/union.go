@@ -134,18 +134,20 @@ func (s *unionSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch
 			return nil, err
 		}
 	}
+	// One pass finds the lowest document and the children on it.
 	low := uint64(exhausted)
-	for _, n := range s.nums {
-		low = min(low, n)
+	s.matching = s.matching[:0]
+	for i, n := range s.nums {
+		switch {
+		case n < low:
+			low = n
+			s.matching = append(s.matching[:0], i)
+		case n == low:
+			s.matching = append(s.matching, i)
+		}
 	}
 	if low == exhausted {
 		return nil, nil
-	}
-	s.matching = s.matching[:0]
-	for i, n := range s.nums {
-		if n == low {
-			s.matching = append(s.matching, i)
-		}
 	}
 	rv := s.currs[s.matching[0]]
 	best, sum := math.Inf(-1), 0.0

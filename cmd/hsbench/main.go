@@ -58,6 +58,9 @@ type options struct {
 	cpuProfile string
 	memProfile string
 	indexDir   string // -profile search: the index to query
+	// profileQueries are the query files of -profile search, relative to
+	// the repository, comma-separated.
+	profileQueries string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -82,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "with -profile: write a CPU profile here")
 	fs.StringVar(&o.memProfile, "memprofile", "", "with -profile: write a heap profile here at the end")
 	fs.StringVar(&o.indexDir, "index", "", "with -profile search: index directory to query")
+	fs.StringVar(&o.profileQueries, "queries", "bench/queries.txt", "with -profile search: query files, comma-separated (bench/questions.txt: the long questions)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

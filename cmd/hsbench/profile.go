@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,9 +52,13 @@ func runProfile(ctx context.Context, o options, stderr io.Writer) error {
 			return err
 		}
 		defer eng.Close()
-		queries, err := bench.ReadQueries(filepath.Join(o.repo, "bench", "queries.txt"))
-		if err != nil {
-			return err
+		var queries []string
+		for _, f := range strings.Split(o.profileQueries, ",") {
+			qs, err := bench.ReadQueries(filepath.Join(o.repo, f))
+			if err != nil {
+				return err
+			}
+			queries = append(queries, qs...)
 		}
 		work = func() error {
 			start := time.Now()
