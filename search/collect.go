@@ -46,6 +46,9 @@ type collectOptions struct {
 	// outside [from, to] (or undated) fail it, and the month counts leave
 	// it out as each facet's counts leave out its own filter.
 	dateRange *[2]int64
+	// budget, when positive, is the number of matches the collection may
+	// visit; it stops there and says so (collection.partial).
+	budget int
 	// noEchoes leaves out the related items that repeat an article's
 	// title (docTable.echo).
 	noEchoes bool
@@ -60,6 +63,9 @@ type collection struct {
 	counts [][]int
 	// first lists the first matches in document order (collectOptions.first).
 	first []uint32
+	// partial is set when the collection ran out of its budget before
+	// the searcher ran out of matches.
+	partial bool
 }
 
 // better orders hits: newest first when byDate, then by score, then by id.
@@ -115,6 +121,9 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 	}
 	defer s2.Close()
 	mid := uint32(t.size / 2)
+	if o.budget > 0 {
+		o.budget = max(1, o.budget/2) // each half has half the work
+	}
 	var c2 *collection
 	var err2 error
 	done := make(chan struct{})
@@ -136,7 +145,7 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 // merge joins the collections of two ranges, the first one's documents
 // numbered below the second one's.
 func (t *docTable) merge(a, b *collection, o collectOptions) *collection {
-	c := &collection{total: a.total + b.total, counts: a.counts}
+	c := &collection{total: a.total + b.total, counts: a.counts, partial: a.partial || b.partial}
 	for i, counts := range b.counts {
 		for ord, n := range counts {
 			c.counts[i][ord] += n
@@ -197,6 +206,11 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 			return nil, err
 		}
 		if dm == nil {
+			break
+		}
+		if o.budget > 0 && n >= o.budget {
+			bctx.DocumentMatchPool.Put(dm)
+			c.partial = true
 			break
 		}
 		doc, ok := scorchx.DocNum(dm.IndexInternalID)

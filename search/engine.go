@@ -29,7 +29,24 @@ type Options struct {
 	Logger *slog.Logger
 	// OnReload, when set, is called after every reload attempt.
 	OnReload func(generation string, err error)
+	// WorkBudget bounds the matching documents one pass of a search
+	// visits (0: DefaultWorkBudget). A search that runs out answers with
+	// what it collected, marked Result.Partial, rather than timing out:
+	// no query can make a server scan without end.
+	WorkBudget int
 }
+
+func (e *Engine) workBudget() int {
+	if e.opts.WorkBudget > 0 {
+		return e.opts.WorkBudget
+	}
+	return DefaultWorkBudget
+}
+
+// DefaultWorkBudget is enough for a full scan of an index of a million
+// documents: it bounds hostile and pathological queries, not real ones
+// (the 8× benchmark index has 65k documents).
+const DefaultWorkBudget = 1 << 20
 
 // Engine answers searches over the live generation of an index directory
 // and follows it when a new generation is published.

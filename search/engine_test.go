@@ -366,3 +366,37 @@ func TestReloadBrokenGenerationKeepsServing(t *testing.T) {
 		t.Errorf("search after failed reload: %v %+v", err, res)
 	}
 }
+
+// A search that runs out of its work budget answers with what it reached,
+// marked partial, its hits ordered as ever; within the budget it is whole.
+func TestWorkBudget(t *testing.T) {
+	whole := doSearch(t, Request{Query: "医保"})
+	if whole.Partial || whole.Total < 20 {
+		t.Fatalf("the seeds' 医保 search: partial %v, %d results", whole.Partial, whole.Total)
+	}
+	small, err := Open(seedIndexDir, Options{WorkBudget: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	res, err := small.Search(context.Background(), Request{Query: "医保", Page: 1, Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partial || res.Total == 0 || res.Total > 8 || len(res.Hits) == 0 {
+		t.Fatalf("budget 8: partial %v, %d results, %d hits", res.Partial, res.Total, len(res.Hits))
+	}
+	for i := 1; i < len(res.Hits); i++ {
+		if res.Hits[i].Score > res.Hits[i-1].Score {
+			t.Errorf("partial hits out of order: %v", hitIDs(res.Hits))
+		}
+	}
+	big, err := Open(seedIndexDir, Options{WorkBudget: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	if res, err := big.Search(context.Background(), Request{Query: "医保", Page: 1, Size: 10}); err != nil || res.Partial || res.Total != whole.Total {
+		t.Errorf("a budget the search fits in: %v, partial %v, %d results (want %d)", err, res.Partial, res.Total, whole.Total)
+	}
+}

@@ -27,6 +27,10 @@ type Result struct {
 	// Relaxed is set when no document matched every query word and the
 	// results match only some of them.
 	Relaxed bool `json:"relaxed,omitempty"`
+	// Partial is set when the search ran out of its work budget
+	// (Options.WorkBudget): the hits, total and facets are of the
+	// documents it reached.
+	Partial bool `json:"partial,omitempty"`
 	// Corrected is the query searched instead of Query, which looked like
 	// a typo (a wrong homophone, or pinyin) and found too little.
 	Corrected string `json:"corrected,omitempty"`
@@ -175,7 +179,8 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		byDate: plan.empty() || req.Sort == SortDate,
 		facets: []bool{facetProvince: true, facetTopic: true, facetDate: true},
 		// A short strict list is all there: the relaxed search ranks it first.
-		first: fillBelow,
+		first:  fillBelow,
+		budget: e.workBudget(),
 		// A related item that repeats an article's title is that article's
 		// teaser: listed beside it, it takes a place on the page and says
 		// nothing new. Asked for by type, it is what was asked for; a
@@ -221,7 +226,7 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		var total uint64
 		var first []uint32
 		if len(facetFilters) > 0 && !last {
-			c, err := g.table.collect(ctx, r, m, combine(text, slices.Concat(filters, facetFilters)), collectOptions{first: fillBelow})
+			c, err := g.table.collect(ctx, r, m, combine(text, slices.Concat(filters, facetFilters)), collectOptions{first: fillBelow, budget: e.workBudget()})
 			if err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
@@ -257,6 +262,7 @@ func (e *Engine) search(ctx context.Context, g *generation, r index.IndexReader,
 		}
 	}
 	res.Total = col.total
+	res.Partial = col.partial
 	res.strict = strictTotal
 	from := min((req.Page-1)*req.Size, len(col.hits))
 	dms, err := loadHits(r, col.hits[from:], hitFields)

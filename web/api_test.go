@@ -667,3 +667,37 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// A search that runs out of its work budget says so in the API and on the
+// page, with the results it reached.
+func TestPartialSearch(t *testing.T) {
+	seedHandler(t)
+	eng, err := search.Open(seedSite.dir, search.Options{WorkBudget: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	h := NewHandler(eng, Options{})
+	var res struct {
+		Total   int             `json:"total"`
+		Partial bool            `json:"partial"`
+		Hits    []search.Hit    `json:"hits"`
+		Facets  json.RawMessage `json:"facets"`
+	}
+	r := apiGet(t, h, "/api/search?q="+url.QueryEscape("医保"))
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.status, r.body)
+	}
+	r.decode(t, &res)
+	if !res.Partial || res.Total == 0 || len(res.Hits) == 0 {
+		t.Errorf("partial %v, total %d, %d hits", res.Partial, res.Total, len(res.Hits))
+	}
+	p := htmlPage(t, h, "/search?q="+url.QueryEscape("医保"), http.StatusOK)
+	if len(find(p.doc, "p", "partial")) != 1 {
+		t.Error("the page does not say the results are partial")
+	}
+	full := htmlPage(t, seedHandler(t), "/search?q="+url.QueryEscape("医保"), http.StatusOK)
+	if len(find(full.doc, "p", "partial")) != 0 {
+		t.Error("a whole search says it is partial")
+	}
+}

@@ -41,6 +41,9 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 	if res.Relaxed {
 		relaxed = ", relaxed: not every word matched"
 	}
+	if res.Partial {
+		relaxed += ", partial: the search ran out of its work budget"
+	}
 	fmt.Fprintf(stdout, "%d hits for %q (%.1f ms)%s\n", res.Total, q, res.TookMS, relaxed)
 	if res.Corrected != "" {
 		fmt.Fprintf(stdout, "corrected to %q\n", res.Corrected)
