@@ -35,6 +35,8 @@ type RaceSide struct {
 	Long       LoadReport `json:"long_1_client"`
 	Mixed      LoadReport `json:"mixed_1_client"`
 	MixedQPS   LoadReport `json:"mixed_throughput"`
+	// Hostile is bench/hostile.txt at 1 client: queries of death.
+	Hostile LoadReport `json:"hostile_1_client"`
 }
 
 // RaceRatio is ours ÷ naive: below 1 is faster for latency, above 1 for QPS.
@@ -43,6 +45,9 @@ type RaceRatio struct {
 	LongP50, LongP99   float64
 	MixedP50, MixedP99 float64
 	QPS                float64
+	// HostileMaxOverShortP50 is ours alone: the slowest hostile query
+	// over the median short query.
+	HostileMaxOverShortP50 float64
 }
 
 // raceQueries are the lists: short queries, long questions, and both
@@ -101,7 +106,8 @@ func race(ctx context.Context, o options, bins binaries, dir string, copies int,
 		ShortP50: ratio(r.Ours.Short.P50MS, r.Naive.Short.P50MS), ShortP99: ratio(r.Ours.Short.P99MS, r.Naive.Short.P99MS),
 		LongP50: ratio(r.Ours.Long.P50MS, r.Naive.Long.P50MS), LongP99: ratio(r.Ours.Long.P99MS, r.Naive.Long.P99MS),
 		MixedP50: ratio(r.Ours.Mixed.P50MS, r.Naive.Mixed.P50MS), MixedP99: ratio(r.Ours.Mixed.P99MS, r.Naive.Mixed.P99MS),
-		QPS: ratio(r.Ours.MixedQPS.QPS, r.Naive.MixedQPS.QPS),
+		QPS:                    ratio(r.Ours.MixedQPS.QPS, r.Naive.MixedQPS.QPS),
+		HostileMaxOverShortP50: ratio(r.Ours.Hostile.MaxMS, r.Ours.Short.P50MS),
 	}
 	log.step("ours ÷ naive at %d×: mixed p50 %.2f, p99 %.2f, QPS %.2f; long p50 %.2f", copies, r.Ratio.MixedP50, r.Ratio.MixedP99, r.Ratio.QPS, r.Ratio.LongP50)
 	return r, nil
@@ -130,6 +136,10 @@ func raceSide(ctx context.Context, o options, bins binaries, base string, side *
 		return err
 	}
 	if side.MixedQPS, err = run(mixed, o.qpsClients, 10_000_000, o.raceDuration); err != nil {
+		return err
+	}
+	// Each hostile query ten times, after the runs above warmed up.
+	if side.Hostile, err = run(filepath.Join(o.repo, "bench", "hostile.txt"), 1, 30, 10*time.Minute); err != nil {
 		return err
 	}
 	log.step("  short p50 %.2f ms p99 %.2f ms · long p50 %.2f ms p99 %.2f ms · mixed %.0f QPS at %d clients",

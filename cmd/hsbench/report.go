@@ -46,6 +46,9 @@ func targets(res *Results) []Target {
 		if r.Copies == 1 {
 			add("long questions p50, 1 client, 1×", "≤ 5 ms", r.Ours.Long.P50MS, 5, true, "%.2f ms")
 		}
+		if r.Copies == 8 {
+			add("slowest query of death ÷ short p50, 1 client, 8×", "< 10", r.Ratio.HostileMaxOverShortP50, 10, true, "%.1f")
+		}
 	}
 	return out
 }
@@ -135,6 +138,9 @@ func markdown(res *Results) string {
 		row("mixed p99, 1 client", func(r *RaceRun) string { return ms(r.Ours.Mixed.P99MS, r.Naive.Mixed.P99MS, r.Ratio.MixedP99) })
 		row("mixed QPS, 8 clients", func(r *RaceRun) string {
 			return fmt.Sprintf("%.0f · %.0f (%.2f)", r.Ours.MixedQPS.QPS, r.Naive.MixedQPS.QPS, r.Ratio.QPS)
+		})
+		row("queries of death (`bench/hostile.txt`) p50 / max, 1 client", func(r *RaceRun) string {
+			return fmt.Sprintf("%.2f / %.2f · %.2f / %.2f ms", r.Ours.Hostile.P50MS, r.Ours.Hostile.MaxMS, r.Naive.Hostile.P50MS, r.Naive.Hostile.MaxMS)
 		})
 		row("cold start, ours", func(r *RaceRun) string { return fmt.Sprintf("%.2f s", r.Ours.ColdStartS) })
 		b.WriteString("\n![p50 and p99 against index size, ours and naive](race.svg)\n\n")
