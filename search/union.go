@@ -50,6 +50,16 @@ type constQuery struct {
 }
 
 func (q *constQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, opts bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	if q.score == 0 && !opts.Explain {
+		// A pure filter: its clause need not score or locate terms, and
+		// bleve then reads its postings as bitmaps (a question's rare
+		// bigrams: a sixth of a question's time went to scoring them).
+		opts.Score, opts.IncludeTermVectors = "none", false
+		// bleve's bitmap disjunction makes a term searcher of field "*",
+		// for which BM25 has no statistics: the model it scores nothing
+		// with is tf-idf, which needs none.
+		ctx = scorchx.WithScoringModel(ctx, index.DefaultScoringModel)
+	}
 	s, err := q.clause.Searcher(ctx, r, m, opts)
 	if err != nil {
 		return nil, err
