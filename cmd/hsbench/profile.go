@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"healthsearch/analysis"
 	"healthsearch/bench"
 	"healthsearch/indexer"
 	"healthsearch/search"
@@ -21,7 +22,20 @@ import (
 // process with the CPU profiler on, for `go tool pprof`.
 func runProfile(ctx context.Context, o options, stderr io.Writer) error {
 	log := &logger{w: stderr, start: time.Now()}
-	if _, err := loadDictionary(); err != nil {
+	if o.profile == "search" {
+		// As a server does: the generation's own dictionary, no gse.
+		gen, err := indexer.CurrentGeneration(o.indexDir)
+		if err != nil {
+			return err
+		}
+		d, err := analysis.GenerationDict(gen)
+		if err != nil {
+			return err
+		}
+		if err := analysis.SetSharedDict(d); err != nil {
+			return err
+		}
+	} else if _, err := loadDictionary(); err != nil {
 		return err
 	}
 	log.step("dictionary loaded")
