@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"healthsearch/analysis"
 	"healthsearch/indexer"
 	"healthsearch/indexer/enrich"
 )
@@ -364,6 +366,37 @@ func TestReloadBrokenGenerationKeepsServing(t *testing.T) {
 	}
 	if res, err := e.Search(context.Background(), Request{Query: "医保", Page: 1, Size: 5}); err != nil || res.Total == 0 {
 		t.Errorf("search after failed reload: %v %+v", err, res)
+	}
+}
+
+// A new generation cut with another analysis (here: its metadata says it
+// was built with a user dictionary this process does not have) is refused
+// on reload, naming the difference, and the live one keeps serving.
+func TestReloadRefusesOtherAnalysis(t *testing.T) {
+	dir := t.TempDir()
+	first := mustBuild(t, dir, seedsDir)
+	e := mustOpen(t, dir, Options{})
+	defer e.Close()
+	second := mustBuild(t, dir, seedsDir)
+	path := filepath.Join(dir, second.Generation)
+	meta, err := indexer.ReadGenerationMeta(path)
+	if err != nil || meta.Analysis == nil {
+		t.Fatalf("meta of %s: %+v, %v", second.Generation, meta, err)
+	}
+	meta.Analysis.User = []analysis.DictFile{{Name: "other.txt", SHA256: "0123456789abcdef"}}
+	data, err := json.Marshal(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(path, "healthsearch-meta.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	swapped, err := e.Reload()
+	if swapped || !errors.Is(err, ErrAnalysisMismatch) || !strings.Contains(err.Error(), "other.txt") {
+		t.Errorf("Reload of a generation of another analysis = %v, %v", swapped, err)
+	}
+	if got := e.Stats().Generation; got != first.Generation {
+		t.Errorf("serving %s, want %s", got, first.Generation)
 	}
 }
 
