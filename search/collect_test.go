@@ -14,6 +14,7 @@ import (
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
+
 	"healthsearch/internal/scorchx"
 )
 

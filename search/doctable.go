@@ -11,6 +11,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
+
 	"healthsearch/internal/scorchx"
 )
 

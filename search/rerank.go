@@ -12,6 +12,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/analysis"
+
 	"healthsearch/internal/scorchx"
 )
 

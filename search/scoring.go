@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	index "github.com/blevesearch/bleve_index_api"
+
 	"healthsearch/internal/scorchx"
 )
 

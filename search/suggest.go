@@ -18,6 +18,7 @@ import (
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
+
 	"healthsearch/internal/scorchx"
 )
 
