@@ -14,7 +14,6 @@ import (
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
-
 	"healthsearch/internal/scorchx"
 )
 

@@ -11,7 +11,6 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
-
 	"healthsearch/internal/scorchx"
 )
 

@@ -12,7 +12,6 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"healthsearch/indexer"
-
 	"healthsearch/internal/scorchx"
 )
 

@@ -18,7 +18,6 @@ import (
 
 	"healthsearch/analysis"
 	"healthsearch/indexer"
-
 	"healthsearch/internal/scorchx"
 )
 
