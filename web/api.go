@@ -19,15 +19,21 @@ func (s *Server) apiSearch(c *gin.Context) {
 	}
 	res, err := s.s.Search(c.Request.Context(), req)
 	if err != nil {
-		var re *search.RequestError
-		if errors.As(err, &re) {
-			badRequest(c, err)
-			return
-		}
-		s.internalError(c, err)
+		s.searchError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+// searchError answers a failed search: 400 for the request's fault, else
+// the internal error (a timeout among them).
+func (s *Server) searchError(c *gin.Context, err error) {
+	var re *search.RequestError
+	if errors.As(err, &re) {
+		badRequest(c, err)
+		return
+	}
+	s.internalError(c, err)
 }
 
 // apiHints answers what a search that found nothing can try instead: the
@@ -40,12 +46,7 @@ func (s *Server) apiHints(c *gin.Context) {
 	}
 	h, err := s.s.Hints(c.Request.Context(), req)
 	if err != nil {
-		var re *search.RequestError
-		if errors.As(err, &re) {
-			badRequest(c, err)
-			return
-		}
-		s.internalError(c, err)
+		s.searchError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, h)

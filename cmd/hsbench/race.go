@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -150,37 +147,5 @@ func raceSide(ctx context.Context, o options, bins binaries, base string, side *
 // startBaseline starts eval/baseline on the documents of the index at
 // from, indexing them into work; it returns once it listens.
 func startBaseline(ctx context.Context, bin, from, work string) (*server, time.Time, error) {
-	s := &server{done: make(chan error, 1)}
-	s.cmd = exec.CommandContext(ctx, bin, "--from", from, "--work", work, "--addr", "127.0.0.1:0")
-	s.cmd.Stderr = &s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	start := time.Now()
-	if err := s.cmd.Start(); err != nil {
-		return nil, start, err
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				addr <- strings.TrimSpace(a)
-			}
-		}
-		close(addr)
-		s.done <- s.cmd.Wait()
-	}()
-	select {
-	case a, ok := <-addr:
-		if !ok {
-			return nil, start, fmt.Errorf("baseline exited before listening:\n%s", s.stderr.String())
-		}
-		s.base = a
-	case <-time.After(30 * time.Minute):
-		s.stop()
-		return nil, start, errors.New("baseline: no address after 30 minutes")
-	}
-	return s, start, nil
+	return startListening(exec.CommandContext(ctx, bin, "--from", from, "--work", work, "--addr", "127.0.0.1:0"), 30*time.Minute)
 }

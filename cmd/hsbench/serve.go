@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,8 +61,14 @@ type server struct {
 // startServer starts healthsearch serve on a free loopback port and
 // returns once it printed its address.
 func startServer(ctx context.Context, bin, indexDir string) (*server, time.Time, error) {
-	s := &server{done: make(chan error, 1)}
-	s.cmd = exec.CommandContext(ctx, bin, "serve", "--index", indexDir, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	return startListening(exec.CommandContext(ctx, bin, "serve", "--index", indexDir, "--addr", "127.0.0.1:0", "--log-level", "warn"), 2*time.Minute)
+}
+
+// startListening starts cmd, a server that prints "listening on ADDR" on
+// its standard output once it serves, and returns once it did.
+func startListening(cmd *exec.Cmd, wait time.Duration) (*server, time.Time, error) {
+	s := &server{cmd: cmd, done: make(chan error, 1)}
+	name := filepath.Base(cmd.Path)
 	s.cmd.Stderr = &s.stderr
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -85,12 +92,12 @@ func startServer(ctx context.Context, bin, indexDir string) (*server, time.Time,
 	select {
 	case a, ok := <-addr:
 		if !ok {
-			return nil, start, fmt.Errorf("healthsearch serve exited before listening:\n%s", s.stderr.String())
+			return nil, start, fmt.Errorf("%s exited before listening:\n%s", name, s.stderr.String())
 		}
 		s.base = a
-	case <-time.After(2 * time.Minute):
+	case <-time.After(wait):
 		s.stop()
-		return nil, start, errors.New("healthsearch serve: no address after 2 minutes")
+		return nil, start, fmt.Errorf("%s: no address after %s", name, wait)
 	}
 	return s, start, nil
 }
