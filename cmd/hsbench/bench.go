@@ -17,16 +17,18 @@ import (
 
 // Results is everything a run measured; bench/results.json holds it.
 type Results struct {
-	Machine  Machine     `json:"machine"`
-	Started  time.Time   `json:"started"`
-	Index    []*IndexRun `json:"index"`
-	Serve    *ServeRun   `json:"serve"`
-	Race     []*RaceRun  `json:"race,omitempty"`
-	Targets  []Target    `json:"targets"`
-	TotalS   float64     `json:"total_s"`
-	LoadAvg  [2]string   `json:"load_average"` // /proc/loadavg at start and end
-	Workers  int         `json:"workers"`
-	Commands []string    `json:"commands"`
+	Machine Machine     `json:"machine"`
+	Started time.Time   `json:"started"`
+	Index   []*IndexRun `json:"index"`
+	Serve   *ServeRun   `json:"serve"`
+	// ServedCopies is the scale Serve measured.
+	ServedCopies int        `json:"served_copies"`
+	Race         []*RaceRun `json:"race,omitempty"`
+	Targets      []Target   `json:"targets"`
+	TotalS       float64    `json:"total_s"`
+	LoadAvg      [2]string  `json:"load_average"` // /proc/loadavg at start and end
+	Workers      int        `json:"workers"`
+	Commands     []string   `json:"commands"`
 }
 
 // Machine describes where the run happened.
@@ -64,7 +66,13 @@ func benchmark(ctx context.Context, o options, stderr io.Writer) (*Results, erro
 
 	scales := slices.Clone(o.scales)
 	slices.Sort(scales)
-	var largest string
+	// The serving figures and their targets are of the 8× index when it
+	// is built (the targets are set there), else of the largest.
+	served := scales[len(scales)-1]
+	if slices.Contains(scales, 8) {
+		served = 8
+	}
+	var servedDir string
 	for _, n := range scales {
 		srcs, err := sources(o, corpus, n)
 		if err != nil {
@@ -86,16 +94,18 @@ func benchmark(ctx context.Context, o options, stderr io.Writer) (*Results, erro
 			}
 			res.Race = append(res.Race, rr)
 		}
-		if largest != "" && !o.keep {
-			os.RemoveAll(largest)
+		if n == served {
+			servedDir = dir
+		} else if !o.keep {
+			os.RemoveAll(dir)
 		}
-		largest = dir
 	}
-	if res.Serve, err = serveBench(ctx, o, bins, largest, log); err != nil {
+	if res.Serve, err = serveBench(ctx, o, bins, servedDir, log); err != nil {
 		return nil, err
 	}
+	res.ServedCopies = served
 	if !o.keep {
-		os.RemoveAll(largest)
+		os.RemoveAll(servedDir)
 	}
 	res.LoadAvg[1] = loadAvg()
 	res.Targets = targets(res)

@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "bench", "directory for results.json and results.md")
 	fs.StringVar(&o.goCmd, "go", envOr("GO", "go"), "go command used to build the measured programs")
 	fs.StringVar(&o.python, "python", envOr("PYTHON", "python3"), "python used to generate the corpus")
-	scales := fs.String("scales", "1,8", "corpus copies to index, comma-separated; the largest is served")
+	scales := fs.String("scales", "1,8,32", "corpus copies to index and race the naive engine on, comma-separated; the 8× index (else the largest) is served")
 	fs.IntVar(&o.workers, "workers", runtime.NumCPU(), "index workers, and gse-bound workers")
 	fs.IntVar(&o.warmup, "warmup", 350, "requests at 1 client before the latency run (not counted)")
 	fs.IntVar(&o.latencyReqs, "latency-requests", 1050, "requests of the 1-client latency run")

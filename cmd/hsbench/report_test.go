@@ -52,8 +52,8 @@ func TestTargetsAndMarkdown(t *testing.T) {
 		met[tg.Name] = tg.Met
 	}
 	want := map[string]bool{
-		"indexing throughput, 8×": true, "indexing peak RSS, 8×": false, "cold start": true,
-		"latency p50, 1 client": true, "latency p99, 1 client": false, "server RSS while serving (VmHWM)": true,
+		"indexing throughput, 8×": true, "indexing peak RSS, 8×": false, "cold start, 8×": true,
+		"latency p50, 1 client, 8×": true, "latency p99, 1 client, 8×": false, "server RSS while serving (VmHWM), 8×": true,
 	}
 	for name, w := range want {
 		if got, ok := met[name]; !ok || got != w {
@@ -61,7 +61,7 @@ func TestTargetsAndMarkdown(t *testing.T) {
 		}
 	}
 	md := markdown(res)
-	for _, s := range []string{"2 × Test CPU", "| 1× | 8× |", "**75%**", "| latency p99, 1 client | ≤ 20 ms | 30.00 ms | **missed** |"} {
+	for _, s := range []string{"2 × Test CPU", "| 1× | 8× |", "**75%**", "| latency p99, 1 client, 8× | ≤ 20 ms | 30.00 ms | **missed** |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("markdown lacks %q:\n%s", s, md)
 		}
