@@ -15,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	index "github.com/blevesearch/bleve_index_api"
 	"golang.org/x/sync/errgroup"
+
+	"healthsearch/analysis"
 )
 
 // Enrichment is what enrichment adds to a document.
@@ -53,6 +55,11 @@ type BuildOptions struct {
 	// Progress, when set, is called after each page with running totals.
 	// It is called from worker goroutines and must be safe for that.
 	Progress func(Progress)
+	// Dict is the dictionary to cut the pages with: a server rebuilding
+	// passes the one it serves with. nil compiles the process's from gse
+	// and the user dictionaries (analysis.SharedDict). It is installed as
+	// the process's, so it fails if the process already cuts with another.
+	Dict *analysis.Dict
 }
 
 // DefaultMemoryLimit is the MemoryLimit of `healthsearch index`. The
@@ -117,6 +124,11 @@ func (s *Summary) DocsPerSecond() float64 {
 func Build(ctx context.Context, opts BuildOptions) (*Summary, error) {
 	opts.setDefaults()
 	start := time.Now()
+	if opts.Dict != nil {
+		if err := analysis.SetSharedDict(opts.Dict); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
 	if len(opts.Sources) == 0 {
 		return nil, errors.New("build: no source folders")
 	}

@@ -29,6 +29,11 @@ type Options struct {
 	Logger *slog.Logger
 	// OnReload, when set, is called after every reload attempt.
 	OnReload func(generation string, err error)
+	// Dict is the dictionary queries are cut with: the one the live
+	// generation carries (analysis.GenerationDict), so queries are cut as
+	// its text was. nil uses the process's (analysis.SharedDict). A
+	// generation whose fingerprint differs from it is refused.
+	Dict *analysis.Dict
 	// WorkBudget bounds the matching documents one pass of a search
 	// visits (0: DefaultWorkBudget). A search that runs out answers with
 	// what it collected, marked Result.Partial, rather than timing out:
@@ -98,6 +103,11 @@ func Open(dir string, opts Options) (*Engine, error) {
 	path, err := indexer.CurrentGeneration(dir)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
+	}
+	if opts.Dict != nil {
+		if err := analysis.SetSharedDict(opts.Dict); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
 	}
 	an, err := bleve.Config.Cache.AnalyzerNamed(analysis.AnalyzerName)
 	if err != nil {

@@ -98,35 +98,36 @@ func loadUserDict(cfg Config) error {
 	return nil
 }
 
-// loadServingDict sets the dictionary for searching the index: the one the
-// live generation was built with, which it carries, so queries are cut as
-// the build cut the text without loading gse. A --dict that differs from
+// loadServingDict returns the dictionary for searching the index: the one
+// the live generation was built with, which it carries, so queries are cut
+// as the build cut the text without loading gse (nil, with the configured
+// user dictionary registered, for a generation without one). A --dict that differs from
 // the generation's user dictionaries is refused. A generation from before
 // generations carried their dictionary gets one compiled as configured.
-func loadServingDict(cfg Config) error {
+func loadServingDict(cfg Config) (*analysis.Dict, error) {
 	gen, err := indexer.CurrentGeneration(cfg.Index)
 	if err != nil {
-		return loadUserDict(cfg) // no index yet: the engine's open says so
+		return nil, loadUserDict(cfg) // no index yet: the engine's open says so
 	}
 	d, err := analysis.GenerationDict(gen)
 	if errors.Is(err, fs.ErrNotExist) {
-		return loadUserDict(cfg)
+		return nil, loadUserDict(cfg)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if cfg.Dict != "" {
 		want, err := analysis.ConfiguredAnalysis([]string{cfg.Dict})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		have := d.Analysis()
 		if !slices.EqualFunc(have.User, want.User, func(a, b analysis.DictFile) bool { return a.SHA256 == b.SHA256 }) {
-			return fmt.Errorf("%w: generation %s was built with user dictionaries %s, not --dict %s; start without --dict to use the dictionary the generation carries, or rebuild the index",
+			return nil, fmt.Errorf("%w: generation %s was built with user dictionaries %s, not --dict %s; start without --dict to use the dictionary the generation carries, or rebuild the index",
 				search.ErrAnalysisMismatch, filepath.Base(gen), dictNames(have.User), cfg.Dict)
 		}
 	}
-	return analysis.SetSharedDict(d)
+	return d, nil
 }
 
 func dictNames(files []analysis.DictFile) string {

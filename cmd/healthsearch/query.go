@@ -21,14 +21,15 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	q := strings.Join(rest, " ")
-	if err := loadServingDict(cfg); err != nil {
+	dict, err := loadServingDict(cfg)
+	if err != nil {
 		return fmt.Errorf("query: %w", err)
 	}
 	vocab, err := vocabulary(cfg)
 	if err != nil {
 		return err
 	}
-	eng, err := search.Open(cfg.Index, search.Options{Vocabulary: vocab})
+	eng, err := search.Open(cfg.Index, search.Options{Vocabulary: vocab, Dict: dict})
 	if err != nil {
 		return err
 	}

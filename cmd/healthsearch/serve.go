@@ -60,7 +60,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("serve: unexpected arguments %q", rest)
 	}
 	log := newLogger(cfg, stderr)
-	if err := loadServingDict(cfg); err != nil {
+	dict, err := loadServingDict(cfg)
+	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	vocab, err := vocabulary(cfg)
@@ -75,6 +76,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	eng, err := search.Open(cfg.Index, search.Options{
 		Logger:     log,
 		Vocabulary: vocab,
+		Dict:       dict,
 		OnReload: func(_ string, err error) {
 			if metrics != nil {
 				metrics.ObserveReload(err)
@@ -101,6 +103,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("serve: admin reindex: %w", err)
 		}
+		// A rebuild cuts with the dictionary the server serves with.
+		bopts.Dict = dict
 		mgr := indexer.NewManager(bopts, metrics.ObserveBuild)
 		defer mgr.Wait()
 		wopts.AdminToken, wopts.Reindexer = cfg.AdminToken, mgr
