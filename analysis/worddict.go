@@ -164,7 +164,8 @@ const (
 
 // WriteTo writes d in the dictionary file format.
 func (d *Dict) WriteTo(w io.Writer) (int64, error) {
-	bw := bufio.NewWriterSize(w, 1<<20)
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 1<<20)
 	meta, err := json.Marshal(d.analysis)
 	if err != nil {
 		return 0, err
@@ -174,11 +175,24 @@ func (d *Dict) WriteTo(w io.Writer) (int64, error) {
 	for _, v := range [][]any{{hdr}, {meta}, {d.label}, {d.first}, {d.freq}} {
 		for _, x := range v {
 			if err := binary.Write(bw, binary.LittleEndian, x); err != nil {
-				return 0, err
+				return cw.n, err
 			}
 		}
 	}
-	return 0, bw.Flush()
+	err = bw.Flush()
+	return cw.n, err
+}
+
+// countingWriter counts what it passes on, for WriteTo's count.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // ReadDict reads a dictionary file.

@@ -124,3 +124,16 @@ func TestDictLookupUnknown(t *testing.T) {
 		}
 	}
 }
+
+// WriteTo reports the bytes it wrote, as io.WriterTo says.
+func TestDictWriteToCount(t *testing.T) {
+	d, err := SharedDict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	n, err := d.WriteTo(&b)
+	if err != nil || n != int64(b.Len()) || n == 0 {
+		t.Errorf("WriteTo = %d, %v; wrote %d bytes", n, err, b.Len())
+	}
+}

@@ -122,9 +122,8 @@ func (t *docTable) collect(ctx context.Context, r index.IndexReader, m mapping.I
 	}
 	defer s2.Close()
 	mid := uint32(t.size / 2)
-	if o.budget > 0 {
-		o.budget = max(1, o.budget/2) // each half has half the work
-	}
+	// Each half keeps the whole budget: matches may all lie in one half,
+	// and a search of two halves then reads at most twice the budget.
 	var c2 *collection
 	var err2 error
 	done := make(chan struct{})
@@ -209,17 +208,19 @@ func (t *docTable) collectRange(ctx, sctx context.Context, r index.IndexReader, 
 		if dm == nil {
 			break
 		}
-		if o.budget > 0 && n >= o.budget {
-			bctx.DocumentMatchPool.Put(dm)
-			c.partial = true
-			break
-		}
 		doc, ok := scorchx.DocNum(dm.IndexInternalID)
 		if !ok || int(doc) >= t.size {
 			return nil, fmt.Errorf("document %x is not in the generation's table", []byte(dm.IndexInternalID))
 		}
 		if doc >= to {
 			bctx.DocumentMatchPool.Put(dm)
+			break
+		}
+		// After the range check: a range that ends with its budget spent
+		// is whole.
+		if o.budget > 0 && n >= o.budget {
+			bctx.DocumentMatchPool.Put(dm)
+			c.partial = true
 			break
 		}
 		if o.noEchoes && t.echo[doc] {

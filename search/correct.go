@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -230,8 +231,10 @@ func (sp *speller) fromPinyin(q string, fuzzy bool) string {
 		return w
 	}
 	// Syllables typed one by one (gao xue ya): no key holds one syllable,
-	// so the letters are tiled as one run.
-	if len(parts) > 1 {
+	// so the letters are tiled as one run — only when every part is short
+	// enough to be a syllable (zhuang, the longest, has six letters), so
+	// words of other languages are not joined across the spaces typed.
+	if len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return len(p) > 6 }) {
 		return sp.tileWords([]string{strings.Join(parts, "")}, fuzzy)
 	}
 	return ""

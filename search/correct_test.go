@@ -16,6 +16,7 @@ func TestSpellerCorrect(t *testing.T) {
 		{"yibao kuasheng", "医保 跨省"},
 		{"YiBao", "医保"},
 		{"yi bao", "医保"}, // syllables typed one by one
+		{"yibao kuaisheng hello", ""}, // a part too long for a syllable: no joining
 		{"医保卡跨省", ""},    // real words
 		{"异地就医备案", ""},
 		{"潮虫", ""},

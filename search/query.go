@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
@@ -273,8 +272,8 @@ func foldRepeats(q string) string {
 	return folded
 }
 
-// foldRuns folds the repeated runs inside one space-free field. Digits and
-// Latin letters are left alone: 2000, 111 and www mean what they say.
+// foldRuns folds the repeated runs inside one space-free field, of Han
+// characters only: 2000, 二〇〇〇, 111, www and ＷＷＷ mean what they say.
 func foldRuns(f string) string {
 	rs := []rune(f)
 	if len(rs) < 3 {
@@ -285,7 +284,7 @@ func foldRuns(f string) string {
 		folded := false
 		for p := 1; p <= 4 && i+2*p <= len(rs); p++ {
 			reps := 1
-			if slices.ContainsFunc(rs[i:i+p], func(r rune) bool { return r < utf8.RuneSelf || unicode.IsDigit(r) }) {
+			if slices.ContainsFunc(rs[i:i+p], func(r rune) bool { return !analysis.IsHan(r) }) {
 				continue
 			}
 			for i+(reps+1)*p <= len(rs) && slices.Equal(rs[i:i+p], rs[i+reps*p:i+(reps+1)*p]) {

@@ -20,6 +20,13 @@ const (
 	MaxFilterValues = 20
 )
 
+// The dates a filter may name: those whose whole day is within the range
+// of Unix nanoseconds that bleve's date fields hold.
+var (
+	minDate = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate = time.Date(2262, 4, 10, 0, 0, 0, 0, time.UTC)
+)
+
 // Sort orders.
 const (
 	SortRelevance = "relevance"
@@ -200,8 +207,15 @@ func (r *Request) Validate() error {
 		if d.val == "" {
 			continue
 		}
-		if _, err := time.Parse(time.DateOnly, d.val); err != nil {
+		t, err := time.Parse(time.DateOnly, d.val)
+		if err != nil {
 			return badParam(d.name, "%q is not a date in the form YYYY-MM-DD", d.val)
+		}
+		// Dates are compared as Unix nanoseconds (the doc table, bleve's
+		// date fields), which hold 1678 to 2262 only: outside, a bound
+		// would wrap around and filter the wrong way.
+		if t.Before(minDate) || t.After(maxDate) {
+			return badParam(d.name, "%s is outside %s..%s", d.val, minDate.Format(time.DateOnly), maxDate.Format(time.DateOnly))
 		}
 	}
 	if r.DateFrom != "" && r.DateTo != "" && r.DateFrom > r.DateTo {

@@ -146,3 +146,23 @@ func TestRequestValidate(t *testing.T) {
 		}
 	}
 }
+
+// Dates outside what Unix nanoseconds hold are refused, not wrapped round.
+func TestParseRequestDateRange(t *testing.T) {
+	for _, tc := range []struct {
+		v  url.Values
+		ok bool
+	}{
+		{url.Values{"date_to": {"3000-01-01"}}, false},
+		{url.Values{"date_from": {"1500-01-01"}}, false},
+		{url.Values{"date_from": {"1678-01-01"}, "date_to": {"2262-04-10"}}, true},
+		{url.Values{"date_from": {"2025-01-01"}}, true},
+	} {
+		if _, err := ParseRequest(tc.v); (err == nil) != tc.ok {
+			t.Errorf("%v: error %v, want ok %v", tc.v, err, tc.ok)
+		}
+	}
+	if res := doSearch(t, Request{DateFrom: "1678-01-01", DateTo: "2262-04-10"}); res.Total != doSearch(t, Request{}).Total {
+		t.Errorf("the widest date range finds %d, not everything", res.Total)
+	}
+}
