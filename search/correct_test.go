@@ -15,9 +15,9 @@ func TestSpellerCorrect(t *testing.T) {
 		{"yibao", "医保"},    // whole pinyin
 		{"yibao kuasheng", "医保 跨省"},
 		{"YiBao", "医保"},
-		{"yi bao", "医保"}, // syllables typed one by one
+		{"yi bao", "医保"},              // syllables typed one by one
 		{"yibao kuaisheng hello", ""}, // a part too long for a syllable: no joining
-		{"医保卡跨省", ""},    // real words
+		{"医保卡跨省", ""},                 // real words
 		{"异地就医备案", ""},
 		{"潮虫", ""},
 		{"hello", ""}, // letters that tile no key

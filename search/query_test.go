@@ -391,7 +391,7 @@ func TestFoldRepeats(t *testing.T) {
 		{"妈妈最近常常头晕", "妈妈最近常常头晕"},
 		{"2000年 111 www", "2000年 111 www"},
 		{"二〇〇〇年 ＷＷＷ", "二〇〇〇年 ＷＷＷ"}, // not Han: 〇 and full-width letters
-		{"医保卡  跨省", "医保卡  跨省"}, // nothing folded: spacing as typed
+		{"医保卡  跨省", "医保卡  跨省"},     // nothing folded: spacing as typed
 		{"", ""},
 	} {
 		if got := foldRepeats(tc.in); got != tc.want {
