@@ -286,49 +286,59 @@ func fill(ctx context.Context, load *mapperLoad, parts *partWriter, files []page
 		related:  make(map[string]*relatedAcc, len(files)*2),
 		relIDs:   make(map[[2]string]string, len(files)*2),
 	}
-	// A fixed set of workers, each with its own batch (its own segments):
-	// the first error cancels the others and the feed.
-	g, gctx := errgroup.WithContext(ctx)
-	jobs := make(chan int)
-	for w := 0; w < opts.Workers; w++ {
-		g.Go(func() error {
-			b := st.newBatch()
-			var buf []byte
-			// Articles parsed before the mapper is ready.
-			var pending []*Document
-			addPending := func() error {
-				if err := load.wait(gctx); err != nil {
-					return err
-				}
-				for i, doc := range pending {
-					pending[i] = nil
-					if err := b.add(doc); err != nil {
-						return err
-					}
-				}
-				pending = pending[:0]
-				return nil
+	err := runWorkers(ctx, opts.Workers, len(files), func(gctx context.Context, jobs <-chan int) error {
+		b := st.newBatch()
+		var buf []byte
+		// Articles parsed before the mapper is ready.
+		var pending []*Document
+		addPending := func() error {
+			if err := load.wait(gctx); err != nil {
+				return err
 			}
-			for i := range jobs {
-				doc := st.indexPage(i, files[i], &buf)
-				if doc == nil {
-					continue
-				}
-				if pending = append(pending, doc); len(pending) < maxPending && !load.ready() {
-					continue
-				}
-				if err := addPending(); err != nil {
+			for i, doc := range pending {
+				pending[i] = nil
+				if err := b.add(doc); err != nil {
 					return err
 				}
+			}
+			pending = pending[:0]
+			return nil
+		}
+		for i := range jobs {
+			doc := st.indexPage(i, files[i], &buf)
+			if doc == nil {
+				continue
+			}
+			if pending = append(pending, doc); len(pending) < maxPending && !load.ready() {
+				continue
 			}
 			if err := addPending(); err != nil {
 				return err
 			}
-			return b.flush()
-		})
+		}
+		if err := addPending(); err != nil {
+			return err
+		}
+		return b.flush()
+	})
+	if err != nil {
+		return err
+	}
+	return st.indexRelated(ctx)
+}
+
+// runWorkers runs n jobs, numbered 0 to n-1, on a fixed set of workers,
+// each with its own state (its own batch, so its own segments). The first
+// error cancels the others and the feed; a cancelled ctx ends it with its
+// cause.
+func runWorkers(ctx context.Context, workers, n int, worker func(ctx context.Context, jobs <-chan int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan int)
+	for range workers {
+		g.Go(func() error { return worker(gctx, jobs) })
 	}
 feed:
-	for i := range files {
+	for i := range n {
 		select {
 		case jobs <- i:
 		case <-gctx.Done():
@@ -339,10 +349,10 @@ feed:
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
+	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	return st.indexRelated(ctx)
+	return nil
 }
 
 // segmentBatch collects one worker's analysed documents until they make

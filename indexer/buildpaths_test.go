@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 
 	"healthsearch/analysis"
 )
@@ -90,15 +87,7 @@ func BenchmarkBuildPaths(b *testing.B) {
 				}
 			}
 			batched := time.Since(start)
-			adv, err := idx.Advanced()
-			if err != nil {
-				b.Fatal(err)
-			}
-			opts := mergeplan.SingleSegmentMergePlanOptions
-			opts.SegmentsPerMergeTask = math.MaxInt32
-			if err := adv.(*scorch.Scorch).ForceMerge(context.Background(), &opts); err != nil {
-				b.Fatal(err)
-			}
+			forceMergeOne(b, idx)
 			b.ReportMetric(batched.Seconds(), "s-batches")
 			if err := idx.Close(); err != nil {
 				b.Fatal(err)

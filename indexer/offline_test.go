@@ -244,16 +244,22 @@ func referenceIndex(t *testing.T, docs []Document) bleve.Index {
 		}
 		docs = docs[n:]
 	}
-	adv, err := ref.Advanced()
+	forceMergeOne(t, ref)
+	return ref
+}
+
+// forceMergeOne merges idx into a single segment, as a generation is.
+func forceMergeOne(tb testing.TB, idx bleve.Index) {
+	tb.Helper()
+	adv, err := idx.Advanced()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	opts := mergeplan.SingleSegmentMergePlanOptions
 	opts.SegmentsPerMergeTask = math.MaxInt32
 	if err := adv.(*scorch.Scorch).ForceMerge(context.Background(), &opts); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return ref
 }
 
 // A build whose pages are all skipped still makes an index, an empty one.

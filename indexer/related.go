@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
-
 	"healthsearch/page"
 )
 
@@ -74,42 +72,23 @@ func (st *buildState) indexRelated(ctx context.Context) error {
 	})
 	st.sum.RelatedItems = len(accs)
 
-	g, gctx := errgroup.WithContext(ctx)
-	jobs := make(chan *relatedAcc)
-	for w := 0; w < st.opts.Workers; w++ {
-		g.Go(func() error {
-			b := st.newBatch()
-			for a := range jobs {
-				doc := &Document{
-					ID:         RelatedID(a.item),
-					Type:       TypeRelated,
-					Title:      a.item.Title,
-					Snippet:    a.item.Snippet,
-					Date:       a.item.Date,
-					ArticleIDs: a.articleIDs(),
-				}
-				st.enrich(doc, a.item.Snippet)
-				if err := b.add(doc); err != nil {
-					return err
-				}
+	return runWorkers(ctx, st.opts.Workers, len(accs), func(_ context.Context, jobs <-chan int) error {
+		b := st.newBatch()
+		for i := range jobs {
+			a := accs[i]
+			doc := &Document{
+				ID:         RelatedID(a.item),
+				Type:       TypeRelated,
+				Title:      a.item.Title,
+				Snippet:    a.item.Snippet,
+				Date:       a.item.Date,
+				ArticleIDs: a.articleIDs(),
 			}
-			return b.flush()
-		})
-	}
-feed:
-	for _, a := range accs {
-		select {
-		case jobs <- a:
-		case <-gctx.Done():
-			break feed
+			st.enrich(doc, a.item.Snippet)
+			if err := b.add(doc); err != nil {
+				return err
+			}
 		}
-	}
-	close(jobs)
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return context.Cause(ctx)
-	}
-	return nil
+		return b.flush()
+	})
 }

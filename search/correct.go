@@ -3,6 +3,7 @@ package search
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
@@ -45,8 +46,10 @@ type spellEntry struct {
 // speller holds the pinyin keys of one generation's vocabulary.
 type speller struct {
 	byKey map[string]spellEntry
-	// byFuzzy is byKey under fuzzyKey, for Request.FuzzyPinyin.
-	byFuzzy map[string]spellEntry
+	// byFuzzy is byKey under fuzzyKey, for Request.FuzzyPinyin: derived
+	// from byKey on the first fuzzy request (fuzzy), as few ask for it.
+	fuzzyOnce sync.Once
+	byFuzzy   map[string]spellEntry
 	// df is the document frequency of every word of the word fields: a
 	// word in it is known and never corrected.
 	df map[string]uint64
@@ -92,7 +95,7 @@ func buildSpeller(r index.IndexReader) (*speller, error) {
 			return nil, err
 		}
 	}
-	sp := &speller{byKey: map[string]spellEntry{}, byFuzzy: map[string]spellEntry{}, df: df}
+	sp := &speller{byKey: map[string]spellEntry{}, df: df}
 	pc := newPinyinCache()
 	for w, n := range df {
 		if n < spellMinDF {
@@ -107,7 +110,6 @@ func buildSpeller(r index.IndexReader) (*speller, error) {
 		}
 		e := spellEntry{w, n}
 		keepCommonest(sp.byKey, key, e)
-		keepCommonest(sp.byFuzzy, fuzzyKey(key), e)
 		sp.maxKey = max(sp.maxKey, len(key))
 	}
 	return sp, nil
@@ -128,6 +130,18 @@ func keepCommonest(m map[string]spellEntry, key string, e spellEntry) {
 // merges a few more keys).
 var fuzzyFold = strings.NewReplacer("zh", "z", "ch", "c", "sh", "s", "ng", "n", "l", "n")
 
+// fuzzy returns byFuzzy, making it on first use. The commonest word of a
+// fuzzy key is the commonest of the exact keys' words that fold to it.
+func (sp *speller) fuzzy() map[string]spellEntry {
+	sp.fuzzyOnce.Do(func() {
+		sp.byFuzzy = make(map[string]spellEntry, len(sp.byKey))
+		for k, e := range sp.byKey {
+			keepCommonest(sp.byFuzzy, fuzzyKey(k), e)
+		}
+	})
+	return sp.byFuzzy
+}
+
 // fuzzyKey is the key of s under fuzzy pinyin.
 func fuzzyKey(key string) string { return fuzzyFold.Replace(key) }
 
@@ -138,7 +152,7 @@ func (sp *speller) lookup(key string, fuzzy bool) (spellEntry, bool) {
 		return e, true
 	}
 	if fuzzy {
-		e, ok := sp.byFuzzy[fuzzyKey(key)]
+		e, ok := sp.fuzzy()[fuzzyKey(key)]
 		return e, ok
 	}
 	return spellEntry{}, false
@@ -247,7 +261,7 @@ func (sp *speller) tileWords(parts []string, fuzzy bool) string {
 	for _, part := range parts {
 		w := sp.tile(part, sp.byKey, func(s string) string { return s })
 		if w == "" && fuzzy {
-			w = sp.tile(part, sp.byFuzzy, fuzzyKey)
+			w = sp.tile(part, sp.fuzzy(), fuzzyKey)
 		}
 		if w == "" {
 			return ""

@@ -369,35 +369,40 @@ func filterQueries(req Request) []query.Query {
 	return out
 }
 
-// dateBounds returns the request's date range as the doc table holds
-// dates (Unix nanoseconds, inclusive of the whole last day), ok false when
-// the request has none.
-func dateBounds(req Request) (from, to int64, ok bool) {
-	if req.DateFrom == "" && req.DateTo == "" {
-		return 0, 0, false
-	}
-	from, to = math.MinInt64+1, math.MaxInt64 // noDate is outside any range
-	if t, err := time.Parse(time.DateOnly, req.DateFrom); err == nil && req.DateFrom != "" {
-		from = t.UnixNano()
-	}
-	if t, err := time.Parse(time.DateOnly, req.DateTo); err == nil && req.DateTo != "" {
-		to = t.Add(24*time.Hour - time.Nanosecond).UnixNano()
-	}
-	return from, to, true
-}
-
-// dateRangeQuery is the date range as a query clause, for the counting
-// passes that do not go through the collector's filters.
-func dateRangeQuery(req Request) query.Query {
-	var from, to time.Time
+// requestDates returns the request's date range, to the end of its last
+// day; a zero time for an open end (Validate has checked the dates).
+func requestDates(req Request) (from, to time.Time) {
 	if req.DateFrom != "" {
 		from, _ = time.Parse(time.DateOnly, req.DateFrom)
 	}
 	if req.DateTo != "" {
 		to, _ = time.Parse(time.DateOnly, req.DateTo)
-		// Inclusive of the whole last day.
 		to = to.Add(24*time.Hour - time.Nanosecond)
 	}
+	return from, to
+}
+
+// dateBounds returns the request's date range as the doc table holds
+// dates (Unix nanoseconds), ok false when the request has none.
+func dateBounds(req Request) (lo, hi int64, ok bool) {
+	if req.DateFrom == "" && req.DateTo == "" {
+		return 0, 0, false
+	}
+	lo, hi = math.MinInt64+1, math.MaxInt64 // noDate is outside any range
+	from, to := requestDates(req)
+	if !from.IsZero() {
+		lo = from.UnixNano()
+	}
+	if !to.IsZero() {
+		hi = to.UnixNano()
+	}
+	return lo, hi, true
+}
+
+// dateRangeQuery is the date range as a query clause, for the counting
+// passes that do not go through the collector's filters.
+func dateRangeQuery(req Request) query.Query {
+	from, to := requestDates(req)
 	incl := true
 	d := query.NewDateRangeInclusiveQuery(from, to, &incl, &incl)
 	d.SetField(indexer.FieldDate)

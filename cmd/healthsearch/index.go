@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -121,24 +119,16 @@ func loadServingDict(cfg Config) (*analysis.Dict, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Only the user dictionaries are the operator's to give; the rest
+		// of the analysis is the generation's own.
 		have := d.Analysis()
-		if !slices.EqualFunc(have.User, want.User, func(a, b analysis.DictFile) bool { return a.SHA256 == b.SHA256 }) {
-			return nil, fmt.Errorf("%w: generation %s was built with user dictionaries %s, not --dict %s; start without --dict to use the dictionary the generation carries, or rebuild the index",
-				search.ErrAnalysisMismatch, filepath.Base(gen), dictNames(have.User), cfg.Dict)
+		want.Analyzer, want.Base, want.Domain = have.Analyzer, have.Base, have.Domain
+		if diff := have.Diff(want); diff != "" {
+			return nil, fmt.Errorf("%w: generation %s was built with %s (--dict %s); start without --dict to use the dictionary the generation carries, or rebuild the index",
+				search.ErrAnalysisMismatch, filepath.Base(gen), diff, cfg.Dict)
 		}
 	}
 	return d, nil
-}
-
-func dictNames(files []analysis.DictFile) string {
-	if len(files) == 0 {
-		return "(none)"
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, f.Name+" "+f.SHA256)
-	}
-	return strings.Join(names, ", ")
 }
 
 func enrichFunc(e *enrich.Enricher) indexer.EnrichFunc {

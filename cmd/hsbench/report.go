@@ -79,6 +79,27 @@ func targets(res *Results) []Target {
 	return out
 }
 
+// columns writes the head of a table with a column per run and returns
+// the function that writes a row of it.
+func columns[T any](b *strings.Builder, title string, runs []T, head func(T) string) func(name string, cell func(T) string) {
+	fmt.Fprintf(b, "| %s |", title)
+	for _, r := range runs {
+		fmt.Fprintf(b, " %s |", head(r))
+	}
+	b.WriteString("\n|---|")
+	for range runs {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	return func(name string, cell func(T) string) {
+		fmt.Fprintf(b, "| %s |", name)
+		for _, r := range runs {
+			fmt.Fprintf(b, " %s |", cell(r))
+		}
+		b.WriteString("\n")
+	}
+}
+
 // servedCopies is the scale the serving figures are of.
 func servedCopies(res *Results) int {
 	if res.ServedCopies > 0 {
@@ -96,22 +117,7 @@ func markdown(res *Results) string {
 		m.CPUs, m.CPUModel, m.MemoryGB, m.GoVersion, m.OS, res.Workers, res.LoadAvg[0], res.LoadAvg[1], res.TotalS)
 
 	if len(res.Index) > 0 {
-		b.WriteString("| indexing (seeds + corpus) |")
-		for _, r := range res.Index {
-			fmt.Fprintf(&b, " %d× |", r.Copies)
-		}
-		b.WriteString("\n|---|")
-		for range res.Index {
-			b.WriteString("---:|")
-		}
-		b.WriteString("\n")
-		row := func(name string, cell func(r *IndexRun) string) {
-			fmt.Fprintf(&b, "| %s |", name)
-			for _, r := range res.Index {
-				fmt.Fprintf(&b, " %s |", cell(r))
-			}
-			b.WriteString("\n")
-		}
+		row := columns(&b, "indexing (seeds + corpus)", res.Index, func(r *IndexRun) string { return fmt.Sprintf("%d×", r.Copies) })
 		row("pages (MB)", func(r *IndexRun) string { return fmt.Sprintf("%s (%.0f MB)", thousands(r.Pages), r.PagesMB) })
 		row("documents: articles + related items", func(r *IndexRun) string {
 			return fmt.Sprintf("%s = %s + %s", thousands(r.Documents), thousands(r.Articles), thousands(r.Related))
@@ -147,22 +153,8 @@ func markdown(res *Results) string {
 	}
 
 	if len(res.Race) > 0 {
-		b.WriteString("| the race: ours · naive (ours ÷ naive), plain first pages, same run |")
-		for _, r := range res.Race {
-			fmt.Fprintf(&b, " %d× (%s docs) |", r.Copies, thousands(r.Documents))
-		}
-		b.WriteString("\n|---|")
-		for range res.Race {
-			b.WriteString("---:|")
-		}
-		b.WriteString("\n")
-		row := func(name string, cell func(r *RaceRun) string) {
-			fmt.Fprintf(&b, "| %s |", name)
-			for _, r := range res.Race {
-				fmt.Fprintf(&b, " %s |", cell(r))
-			}
-			b.WriteString("\n")
-		}
+		row := columns(&b, "the race: ours · naive (ours ÷ naive), plain first pages, same run", res.Race,
+			func(r *RaceRun) string { return fmt.Sprintf("%d× (%s docs)", r.Copies, thousands(r.Documents)) })
 		ms := func(o, n, ratio float64) string { return fmt.Sprintf("%.2f · %.2f ms (%.2f)", o, n, ratio) }
 		row("short queries p50, 1 client", func(r *RaceRun) string { return ms(r.Ours.Short.P50MS, r.Naive.Short.P50MS, r.Ratio.ShortP50) })
 		row("short queries p99, 1 client", func(r *RaceRun) string { return ms(r.Ours.Short.P99MS, r.Naive.Short.P99MS, r.Ratio.ShortP99) })
